@@ -1,0 +1,38 @@
+"""The staff back office at /staff/: Django's admin, branded, behind password + TOTP."""
+
+from django.http import HttpRequest
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
+
+
+class StaffSite(OTPAdminSite):
+    site_header = _("Privacydesk")
+    site_title = _("Privacydesk")
+    index_title = _("Back office")
+    index_template = "backoffice/index.html"
+
+    def get_urls(self):
+        from privacydesk.accounts import views as account_views
+        from privacydesk.backoffice import views
+
+        own = [
+            path("2fa/", account_views.otp, name="otp"),
+            path("2fa/enrol/", account_views.otp_enrol, name="otp_enrol"),
+            path("outbox/", self.admin_view(views.outbox_list), name="outbox"),
+            path(
+                "outbox/<str:name>/", self.admin_view(views.outbox_message), name="outbox_message"
+            ),
+        ]
+        return own + super().get_urls()
+
+    def login(self, request: HttpRequest, extra_context=None):
+        from privacydesk.accounts.views import login
+
+        return login(request)
+
+    def index(self, request: HttpRequest, extra_context=None):
+        from privacydesk.backoffice.panels import panels_for
+
+        extra_context = {**(extra_context or {}), "panels": panels_for(request)}
+        return super().index(request, extra_context)

@@ -1,0 +1,200 @@
+"""The one place where configuration is read from the environment.
+
+Every setting comes from an environment variable (or, for secrets, from a file named by
+``NAME_FILE``), so the same code runs embedded on one small server and grown behind a proxy.
+A bad value stops start-up with :class:`ImproperlyConfigured` naming the variable (P3: no
+half-configured security).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    """A plain string from the environment."""
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A boolean: 1/true/yes/on or 0/false/no/off (case-insensitive)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """An integer, optionally with a lower bound."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; blanks are dropped."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_secret(name: str) -> str | None:
+    """A secret from ``NAME`` or from the file named by ``NAME_FILE`` (not both)."""
+    direct = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE")
+    if direct and file_name:
+        raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both")
+    if file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"{name}_FILE names {file_name!r}, which cannot be read: {exc.strerror}"
+            ) from None
+        if not value:
+            raise ImproperlyConfigured(f"{name}_FILE names an empty file")
+        return value
+    return direct or None
+
+
+def data_dir() -> Path:
+    """``PRIVACYDESK_DATA_DIR``: media, keyring, outbox and (embedded) the database live here."""
+    raw = os.environ.get("PRIVACYDESK_DATA_DIR", "var")
+    path = Path(raw).expanduser().resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"PRIVACYDESK_DATA_DIR={raw!r} cannot be created: {exc.strerror}"
+        ) from None
+    return path
+
+
+def secret_key(directory: Path, *, production: bool) -> str:
+    """``SECRET_KEY`` from the environment; in embedded mode generated once into the data dir.
+
+    Production refuses to start without an explicit key, so a forgotten variable never
+    silently runs a server on a throw-away key.
+    """
+    value = env_secret("SECRET_KEY")
+    if value:
+        if len(value) < 50:
+            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
+        return value
+    if production:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required in production")
+    key_file = directory / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(64))
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+def database(directory: Path) -> dict:
+    """``DATABASE_URL``: PostgreSQL when given, otherwise SQLite in WAL mode in the data dir."""
+    raw = os.environ.get("DATABASE_URL", "").strip()
+    if not raw:
+        return sqlite_database(directory / "privacydesk.sqlite3")
+    import dj_database_url
+
+    scheme = urlsplit(raw).scheme
+    if scheme not in {"postgres", "postgresql", "sqlite"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or sqlite://, got scheme {scheme!r}"
+        )
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from None
+    if not config.get("NAME") or config["NAME"] == ":memory:":
+        raise ImproperlyConfigured("DATABASE_URL must name a database (file)")
+    if scheme == "sqlite":
+        return sqlite_database(Path(config["NAME"]))
+    return config
+
+
+def sqlite_database(path: Path) -> dict:
+    """SQLite tuned for a web server and a worker side by side (WAL, busy timeout)."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        },
+    }
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    backend: str
+    host: str = ""
+    port: int = 0
+    user: str = ""
+    password: str = ""  # noqa: S105 - empty default, the real one comes from the URL
+    use_tls: bool = False
+    use_ssl: bool = False
+
+
+_EMAIL_SCHEMES = {
+    "smtp": (25, False, False),
+    "smtp+tls": (587, True, False),
+    "smtp+ssl": (465, False, True),
+}
+
+
+def email(raw: str | None = None) -> EmailConfig:
+    """``EMAIL_URL``: ``smtp://``, ``smtp+tls://`` (STARTTLS) or ``smtp+ssl://``; unset = outbox."""
+    raw = env_secret("EMAIL_URL") if raw is None else raw
+    if not raw:
+        return EmailConfig(backend="privacydesk.backoffice.outbox.OutboxBackend")
+    parts = urlsplit(raw)
+    if parts.scheme not in _EMAIL_SCHEMES:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must start with smtp://, smtp+tls:// or smtp+ssl://, "
+            f"got scheme {parts.scheme!r}"
+        )
+    default_port, use_tls, use_ssl = _EMAIL_SCHEMES[parts.scheme]
+    if not parts.hostname:
+        raise ImproperlyConfigured("EMAIL_URL must name a host")
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has an invalid port") from None
+    if parse_qs(parts.query):
+        raise ImproperlyConfigured("EMAIL_URL takes no query parameters")
+    return EmailConfig(
+        backend="django.core.mail.backends.smtp.EmailBackend",
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=use_tls,
+        use_ssl=use_ssl,
+    )

@@ -1,0 +1,40 @@
+"""Fixtures shared by every app's tests: staff users per role, verified sessions, temp dirs."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from privacydesk.testing import make_staff, sign_in_verified
+
+
+@pytest.fixture(autouse=True)
+def _private_dirs(settings, tmp_path):
+    """Each test writes outbox, media and keyring files into its own temporary folder."""
+    settings.OUTBOX_DIR = tmp_path / "outbox"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KEYRING_DIR = tmp_path / "keyring"
+    settings.JOBS_RETRY_DELAY_SECONDS = 0
+
+
+@pytest.fixture
+def staff(db):
+    """``staff("admin")`` makes a staff user with that role (and a confirmed TOTP device)."""
+    return make_staff
+
+
+@pytest.fixture
+def staff_client(db, client):
+    """``staff_client("sales")`` returns a test client signed in with password and TOTP."""
+
+    def signed_in(role: str, client=client):
+        user = make_staff(role)
+        sign_in_verified(client, user)
+        client.user = user
+        return client
+
+    return signed_in
+
+
+def pytest_report_header(config):
+    return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"

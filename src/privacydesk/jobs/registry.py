@@ -1,0 +1,56 @@
+"""Declaring jobs: ``@job`` for queued work, ``@periodic`` for sweeps the worker schedules.
+
+Jobs are django-tasks ``Task`` objects run by the database backend; this module only adds
+what that library leaves to its users: how often a failing job is retried and which jobs
+run on a schedule (django-tasks has no periodic schedule of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django_tasks import task
+from django_tasks.base import Task
+
+_MAX_ATTEMPTS: dict[str, int] = {}
+PERIODIC: dict[str, Periodic] = {}
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: Task
+    every: timedelta
+
+
+def job(
+    *, max_attempts: int | None = None, priority: int = 0, takes_context: bool = False
+) -> Callable[[Callable[..., Any]], Task]:
+    """Declare a background job. ``max_attempts`` defaults to ``JOBS_MAX_ATTEMPTS``."""
+
+    def decorate(fn: Callable[..., Any]) -> Task:
+        declared = task(priority=priority, takes_context=takes_context)(fn)
+        if max_attempts is not None:
+            _MAX_ATTEMPTS[declared.module_path] = max_attempts
+        return declared
+
+    return decorate
+
+
+def periodic(*, every: timedelta, name: str | None = None) -> Callable[[Task], Task]:
+    """Schedule a declared job to be enqueued by the worker every ``every``."""
+
+    def decorate(declared: Task) -> Task:
+        key = name or declared.module_path
+        PERIODIC[key] = Periodic(name=key, task=declared, every=every)
+        return declared
+
+    return decorate
+
+
+def max_attempts_for(task_path: str) -> int:
+    return _MAX_ATTEMPTS.get(task_path, settings.JOBS_MAX_ATTEMPTS)

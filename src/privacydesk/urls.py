@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from privacydesk.backoffice import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", admin.site.urls),
+    path("", views.public_home, name="home"),
+]
