@@ -11,9 +11,10 @@ import ipaddress
 import logging
 import re
 
-# Local part: every character RFC 5322 allows unquoted; domain: labels and a top-level domain.
+# Local part: the characters RFC 5322 allows unquoted, less / = ? & (which in a logged URL
+# separate the address from the path or query around it); domain: labels and a TLD.
 EMAIL_RE = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+    r"[A-Za-z0-9!#$%'*+^_`{|}~.\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
 IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 # Candidate IPv6 tokens; each is confirmed with the ipaddress module before it is replaced.

@@ -37,6 +37,8 @@ _STAFF_ADMIN = {
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
     "django_tasks_database.view_dbtaskresult",
+    "jobs.view_periodicrun",
+    "jobs.view_workerheartbeat",
 }
 _AUDIT_READ = {"audit.view_auditentry"}
 _OUTBOX_READ = {"backoffice.view_outbox"}
