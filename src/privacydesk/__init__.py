@@ -1,3 +1,3 @@
-"""Privacydesk: the privacy back office where every promise of the privacy policy is kept by code."""
+"""Privacydesk: the privacy back office that keeps the privacy policy's promises in code."""
 
 __version__ = "0.1.0"

@@ -157,7 +157,7 @@ class EmailConfig:
     host: str = ""
     port: int = 0
     user: str = ""
-    password: str = ""  # noqa: S105 - empty default, the real one comes from the URL
+    password: str = ""
     use_tls: bool = False
     use_ssl: bool = False
 

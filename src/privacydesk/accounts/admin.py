@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from privacydesk.accounts.models import User
 from privacydesk.accounts.roles import ROLES
+from privacydesk.audit.mixins import AuditedAdminMixin
 
 admin.site.unregister(Group)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ("username", "first_name", "last_name", "is_active", "role_label", "last_login")
     list_filter = ("is_active", "groups")
     fieldsets = (

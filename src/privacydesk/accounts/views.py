@@ -49,9 +49,7 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         auth_login(request, form.get_user())
         return redirect(_with_next("admin:otp", request))
-    return render(
-        request, "accounts/login.html", _context(request, form=form, title=_("Sign in"))
-    )
+    return render(request, "accounts/login.html", _context(request, form=form, title=_("Sign in")))
 
 
 @sensitive_post_parameters("token")

@@ -9,3 +9,6 @@ class Outbox(models.Model):
         managed = False
         default_permissions = ()
         permissions = [("view_outbox", _("Can read the local e-mail outbox"))]
+
+    def __str__(self) -> str:
+        return "outbox"

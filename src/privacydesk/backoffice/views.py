@@ -27,7 +27,11 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
     _require(request, "backoffice.view_outbox")
     messages = outbox.list_messages()
     record(actor=actor_for(request.user), action="outbox.list", detail={"count": len(messages)})
-    context = {**admin.site.each_context(request), "title": _("Outbox"), "messages": messages}
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Outbox"),
+        "outbox_messages": messages,
+    }
     return render(request, "backoffice/outbox_list.html", context)
 
 

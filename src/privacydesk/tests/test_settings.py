@@ -92,7 +92,15 @@ def test_secret_from_file_and_not_both(tmp_path, monkeypatch):
     "url,host,port,user,password,tls,ssl",
     [
         ("smtp://mail.example.nl", "mail.example.nl", 25, "", "", False, False),
-        ("smtp+tls://u%40x:p%3Aw@mail.example.nl", "mail.example.nl", 587, "u@x", "p:w", True, False),
+        (
+            "smtp+tls://u%40x:p%3Aw@mail.example.nl",
+            "mail.example.nl",
+            587,
+            "u@x",
+            "p:w",
+            True,
+            False,
+        ),
         ("smtp+ssl://u:pw@mail.example.nl:2465", "mail.example.nl", 2465, "u", "pw", False, True),
     ],
 )

@@ -64,9 +64,7 @@ def test_sync_roles_takes_back_hand_granted_permissions(db):
 def test_every_role_group_matches_its_declaration(db):
     for role in ROLES.values():
         group = Group.objects.get(name=role.name)
-        granted = {
-            f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()
-        }
+        granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
         assert granted == set(role.permissions)
 
 
@@ -75,3 +73,16 @@ def test_technician_and_sales_see_no_personal_data_panels(staff_client):
         page = staff_client(role).get("/staff/").content.decode()
         assert "/staff/audit/auditentry/" not in page
         assert "/staff/outbox/" not in page
+
+
+def test_viewing_staff_personal_data_is_audited(staff_client, staff):
+    from privacydesk.audit.models import AuditEntry
+
+    other = staff(SALES)
+    client = staff_client(ADMIN)
+    client.get("/staff/accounts/user/")
+    client.get(f"/staff/accounts/user/{other.pk}/change/")
+    assert AuditEntry.objects.filter(action="accounts.user.list").exists()
+    viewed = AuditEntry.objects.get(action="accounts.user.view")
+    assert viewed.object_id == str(other.pk)
+    assert viewed.actor == f"user:{client.user.pk}"

@@ -113,9 +113,7 @@ def test_open_redirect_refused(client, db):
     response = _password_step(client, user.username, next_url="https://evil.example/")
     assert "evil.example" not in response["Location"].split("next=")[0]
     device = TOTPDevice.objects.get(user=user)
-    done = client.post(
-        "/staff/2fa/", {"token": totp_code(device), "next": "https://evil.example/"}
-    )
+    done = client.post("/staff/2fa/", {"token": totp_code(device), "next": "https://evil.example/"})
     assert done["Location"] == "/staff/"
 
 

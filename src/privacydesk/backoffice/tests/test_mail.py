@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from django.core import mail

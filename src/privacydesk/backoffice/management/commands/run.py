@@ -35,9 +35,10 @@ class Command(BaseCommand):
             "--workers", str(web_workers), "--threads", str(threads),
             "--config", "python:privacydesk.gunicorn_conf", "--no-control-socket",
         ]  # fmt: skip
-        children = [subprocess.Popen(web)]
+        children = [subprocess.Popen(web)]  # noqa: S603 - our own interpreter and fixed args
         if not no_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "privacydesk", "worker"]))
+            worker = [sys.executable, "-m", "privacydesk", "worker"]
+            children.append(subprocess.Popen(worker))  # noqa: S603 - fixed args
         self.stdout.write(f"Privacydesk at http://{bind_address(host, port)}/staff/")
 
         stopping = False
