@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from privacydesk.accounts.models import User
 from privacydesk.accounts.roles import ROLES
+from privacydesk.accounts.services import reset_second_factor
 from privacydesk.audit.mixins import AuditedAdminMixin
 
 admin.site.unregister(Group)
@@ -25,6 +26,16 @@ class StaffUserAdmin(AuditedAdminMixin, UserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
     filter_horizontal = ()
+    actions = ["reset_two_step"]
+
+    @admin.action(description=_("Reset two-step sign-in (lost phone)"), permissions=["change"])
+    def reset_two_step(self, request, queryset):
+        for user in queryset:
+            reset_second_factor(user=user, by=request.user)
+        self.message_user(
+            request,
+            _("The selected users set up two-step sign-in again at their next sign-in."),
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

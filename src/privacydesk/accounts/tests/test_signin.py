@@ -148,3 +148,16 @@ def test_passwords_are_hashed_with_argon2(db):
 def test_sign_in_page_language(client, db, lang, word):
     page = client.get("/staff/login/", HTTP_ACCEPT_LANGUAGE=lang)
     assert word in page.content.decode()
+
+
+def test_admin_resets_a_lost_second_factor(staff_client, db):
+    lost = make_staff("sales")
+    client = staff_client("admin")
+    response = client.post(
+        "/staff/accounts/user/",
+        {"action": "reset_two_step", "_selected_action": [lost.pk]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=lost).exists()
+    entry = AuditEntry.objects.get(action="staff.2fa_reset")
+    assert entry.object_id == str(lost.pk) and entry.actor == f"user:{client.user.pk}"
