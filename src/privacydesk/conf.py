@@ -9,6 +9,7 @@ half-configured security).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+_ISO_DURATION = re.compile(r"^P(?=\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?$")
+
+
+def env_duration(name: str, default: str) -> str:
+    """An ISO 8601 calendar duration such as P1M, P7Y or P30D."""
+    value = os.environ.get(name, default).strip().upper()
+    if not _ISO_DURATION.match(value):
+        raise ImproperlyConfigured(f"{name} must be an ISO 8601 duration like P1M, got {value!r}")
     return value
 
 
@@ -107,9 +119,20 @@ def secret_key(directory: Path, *, production: bool) -> str:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required in production")
     key_file = directory / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Web server and worker may start together on a new data dir: write a complete key
+        # to a private temporary file, then link it into place; the first link wins.
+        tmp = directory / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(secrets.token_urlsafe(64))
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return key_file.read_text(encoding="utf-8").strip()
 
 

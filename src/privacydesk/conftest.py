@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from privacydesk.audit.tests.support import audit_log_flushable
 from privacydesk.testing import make_staff, sign_in_verified
+
+__all__ = ["audit_log_flushable"]  # autouse: lets transactional tests empty the audit log
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "privacydesk.accounts",
     "privacydesk.audit",
     "privacydesk.jobs",
+    "privacydesk.policy",
     "privacydesk.backoffice",
 ]
 
@@ -54,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "privacydesk.backoffice.middleware.PrivacydeskLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,6 +166,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}
 JOBS_MAX_ATTEMPTS = conf.env_int("PRIVACYDESK_JOB_ATTEMPTS", 3, minimum=1)
 JOBS_RETRY_DELAY_SECONDS = conf.env_int("PRIVACYDESK_JOB_RETRY_SECONDS", 60, minimum=0)
 JOBS_STALE_WORKER_SECONDS = conf.env_int("PRIVACYDESK_STALE_WORKER_SECONDS", 300, minimum=30)
+
+# --- Vault (P4): must equal the recovery_vault retention of the privacy model (policy check).
+VAULT_RETENTION = conf.env_duration("PRIVACYDESK_VAULT_RETENTION", "P1M")
 
 # --- Security headers (P3). CSP everywhere; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,5 +8,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", admin.site.urls),
-    path("", views.public_home, name="home"),
 ]
+urlpatterns += i18n_patterns(
+    path("", include("privacydesk.policy.urls")),
+    path("", views.public_home, name="home"),
+    prefix_default_language=False,
+)

@@ -41,13 +41,18 @@ _STAFF_ADMIN = {
     "jobs.view_workerheartbeat",
 }
 _AUDIT_READ = {"audit.view_auditentry"}
+_POLICY_READ = {
+    "policy.view_processingactivity",
+    "policy.view_policyversion",
+    "policy.view_modelrevision",
+}
 _OUTBOX_READ = {"backoffice.view_outbox"}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     TECHNICIAN: set(),
     SALES: set(),
-    PRIVACY_OFFICER: _AUDIT_READ | _OUTBOX_READ,
-    ADMIN: _STAFF_ADMIN | _AUDIT_READ | _OUTBOX_READ,
+    PRIVACY_OFFICER: _AUDIT_READ | _OUTBOX_READ | _POLICY_READ,
+    ADMIN: _STAFF_ADMIN | _AUDIT_READ | _OUTBOX_READ | _POLICY_READ,
 }
 
 ROLES: dict[str, Role] = {

@@ -73,3 +73,6 @@ class AuditHead(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"head #{self.last_id}"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +60,19 @@ def compute_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+def _as_stored_number(text: str) -> float | int:
+    """A JSON number as the database will give it back.
+
+    PostgreSQL's jsonb writes a large float such as ``1e+20`` out in full digits, which reads
+    back as an integer; without this the entry would hash differently once stored and the
+    chain would look tampered with.
+    """
+    value = float(text)
+    if math.isfinite(value) and abs(value) >= 1e16:
+        return int(Decimal(text))
+    return value
+
+
 def _check_no_personal_data(**fields: object) -> None:
     for name, value in fields.items():
         text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
@@ -84,9 +99,7 @@ def record(
         object_type = object_type or obj._meta.label  # type: ignore[attr-defined]
         object_id = object_id or str(obj.pk)  # type: ignore[attr-defined]
     detail = detail or {}
-    _check_no_personal_data(
-        actor=actor, object_id=object_id, subject_ref=subject, detail=detail
-    )
+    _check_no_personal_data(actor=actor, object_id=object_id, subject_ref=subject, detail=detail)
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         entry = AuditEntry(
@@ -101,7 +114,7 @@ def record(
             prev_hash=head.last_hash,
         )
         # Round-trip the detail through JSON so the hash covers exactly what is stored.
-        entry.detail = json.loads(json.dumps(entry.detail))
+        entry.detail = json.loads(json.dumps(entry.detail), parse_float=_as_stored_number)
         entry.hash = compute_hash(entry)
         entry.save(force_insert=True)
         head.last_id = entry.id
@@ -149,4 +162,3 @@ def _entries_in_order() -> Iterator[AuditEntry]:
             return
         yield from batch
         last = batch[-1].id
-

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 import os
 import re
 import uuid
@@ -74,7 +75,7 @@ def _parse(path: Path, *, with_body: bool) -> OutboxMessage:
     )
 
 
-def list_messages(limit: int = 200) -> list[OutboxMessage]:
+def list_messages(limit: int | None = 200) -> list[OutboxMessage]:
     """Newest first."""
     names = sorted((p for p in outbox_dir().iterdir() if _NAME_RE.match(p.name)), reverse=True)
     return [_parse(p, with_body=False) for p in names[:limit]]
@@ -88,3 +89,25 @@ def read_message(name: str) -> OutboxMessage | None:
     if not path.is_file():
         return None
     return _parse(path, with_body=True)
+
+
+def messages_to(address: str) -> list[OutboxMessage]:
+    """Outbox messages addressed to ``address`` (case-insensitive)."""
+    wanted = address.strip().lower()
+    found = []
+    for path in sorted(p for p in outbox_dir().iterdir() if _NAME_RE.match(p.name)):
+        message = _parse(path, with_body=False)
+        recipients = {addr.strip().lower() for _, addr in email.utils.getaddresses([message.to])}
+        if wanted in recipients:
+            found.append(message)
+    return found
+
+
+def delete_message(name: str) -> bool:
+    if not _NAME_RE.match(name):
+        return False
+    path = outbox_dir() / name
+    if path.is_file():
+        path.unlink()
+        return True
+    return False

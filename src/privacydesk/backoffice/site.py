@@ -15,6 +15,7 @@ class StaffSite(OTPAdminSite):
     def get_urls(self):
         from privacydesk.accounts import views as account_views
         from privacydesk.backoffice import views
+        from privacydesk.policy import views as policy_views
 
         own = [
             path("2fa/", account_views.otp, name="otp"),
@@ -22,6 +23,12 @@ class StaffSite(OTPAdminSite):
             path("outbox/", self.admin_view(views.outbox_list), name="outbox"),
             path(
                 "outbox/<str:name>/", self.admin_view(views.outbox_message), name="outbox_message"
+            ),
+            path("register/", self.admin_view(policy_views.register_page), name="art30_register"),
+            path(
+                "register/export.<str:fmt>",
+                self.admin_view(policy_views.register_export),
+                name="art30_register_export",
             ),
         ]
         return own + super().get_urls()

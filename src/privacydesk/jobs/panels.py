@@ -24,6 +24,7 @@ def jobs_panel(request: HttpRequest) -> dict | None:
         "title": _("Background jobs"),
         "lines": lines,
         "alert": failed > 0,
-        "link": reverse("admin:django_tasks_database_dbtaskresult_changelist") + "?status__exact=FAILED",
+        "link": reverse("admin:django_tasks_database_dbtaskresult_changelist")
+        + "?status__exact=FAILED",
         "link_text": _("Show failed jobs"),
     }

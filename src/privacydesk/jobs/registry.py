@@ -7,12 +7,14 @@ run on a schedule (django-tasks has no periodic schedule of its own).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 from django_tasks import task
 from django_tasks.base import Task
 
@@ -53,4 +55,9 @@ def periodic(*, every: timedelta, name: str | None = None) -> Callable[[Task], T
 
 
 def max_attempts_for(task_path: str) -> int:
+    if task_path not in _MAX_ATTEMPTS:
+        # A job's limit is declared when its module is imported; a worker that has not run
+        # the job yet (it may be requeueing an orphan) has perhaps not imported it.
+        with contextlib.suppress(Exception):
+            import_string(task_path)
     return _MAX_ATTEMPTS.get(task_path, settings.JOBS_MAX_ATTEMPTS)

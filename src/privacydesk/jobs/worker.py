@@ -8,6 +8,7 @@ died are picked up again, and the periodic schedule.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -19,7 +20,7 @@ from datetime import timedelta
 from traceback import format_exception
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.db.utils import OperationalError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -139,7 +140,10 @@ class Worker:
             beat.start()
         try:
             while self.running:
-                close_old_connections()
+                # Drop broken or expired connections between jobs, but never one a caller's
+                # transaction is using (``run`` inside ``atomic``, as in tests on PostgreSQL).
+                if not connection.in_atomic_block:
+                    close_old_connections()
                 if not self.batch:
                     self._safely(enqueue_due_periodic)
                     self._safely(requeue_orphaned)
@@ -168,9 +172,14 @@ class Worker:
                 raise
 
     def _retry_pending(self) -> bool:
-        """In batch mode, wait for retries due within a second rather than leave them behind."""
+        """In batch mode, go on while jobs are ready (a claim may have met a locked database)
+        or retries are due within a second, rather than leave them behind."""
         soon = timezone.now() + timedelta(seconds=1)
-        return self._queue().filter(status=TaskResultStatus.READY, run_after__lte=soon).exists()
+        queue = self._queue()
+        return (
+            queue.ready().exists()
+            or queue.filter(status=TaskResultStatus.READY, run_after__lte=soon).exists()
+        )
 
     def _queue(self):
         jobs = DBTaskResult.objects.filter(backend_name=self.backend_name)
@@ -205,13 +214,22 @@ class Worker:
         task_started.send(sender=backend_type, task_result=result)
         try:
             if declared.takes_context:
-                value = declared.call(TaskContext(task_result=result), *result.args, **result.kwargs)
+                value = declared.call(
+                    TaskContext(task_result=result), *result.args, **result.kwargs
+                )
             else:
                 value = declared.call(*result.args, **result.kwargs)
-            job.set_successful(value)
         except Exception as exc:
             if _retry_or_fail(job, exc):
                 return
+        else:
+            try:
+                json.dumps(value)  # the result column is JSON; check before touching the row
+                with transaction.atomic():
+                    job.set_successful(value)
+            except Exception as exc:  # the job ran; running it again would repeat its effects
+                job.set_failed(exc)
+                logger.error("job %s (%s) ran but its result was not stored", job.id, job.task_path)
         task_finished.send(sender=backend_type, task_result=job.task_result)
 
     # -- heartbeat ---------------------------------------------------------------------

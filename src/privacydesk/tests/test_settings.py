@@ -140,3 +140,13 @@ def test_embedded_sqlite_runs_in_wal_mode(tmp_path):
     mode, timeout = result.stdout.split()[-2:]
     assert mode == "wal"
     assert int(timeout) >= 10000
+
+
+def test_embedded_secret_key_survives_a_simultaneous_first_start(tmp_path):
+    """Web server and worker start together on a new data dir; both must get the same key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: conf.secret_key(tmp_path, production=False), range(32)))
+    assert len(keys) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]

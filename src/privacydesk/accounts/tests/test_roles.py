@@ -19,6 +19,10 @@ MATRIX = {
     "/staff/django_tasks_database/dbtaskresult/": {ADMIN},
     "/staff/jobs/periodicrun/": {ADMIN},
     "/staff/jobs/workerheartbeat/": {ADMIN},
+    "/staff/register/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/register/export.csv": {PRIVACY_OFFICER, ADMIN},
+    "/staff/policy/policyversion/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/policy/processingactivity/": {PRIVACY_OFFICER, ADMIN},
 }
 
 
