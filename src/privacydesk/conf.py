@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -61,6 +62,20 @@ def env_duration(name: str, default: str) -> str:
     value = os.environ.get(name, default).strip().upper()
     if not _ISO_DURATION.match(value):
         raise ImproperlyConfigured(f"{name} must be an ISO 8601 duration like P1M, got {value!r}")
+    return value
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def env_required(name: str) -> str:
+    value = env_secret(name)
+    if not value:
+        raise ImproperlyConfigured(f"{name} is required")
     return value
 
 
@@ -117,23 +132,81 @@ def secret_key(directory: Path, *, production: bool) -> str:
         return value
     if production:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required in production")
-    key_file = directory / "secret_key"
-    if not key_file.exists():
-        # Web server and worker may start together on a new data dir: write a complete key
-        # to a private temporary file, then link it into place; the first link wins.
-        tmp = directory / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    return generated_secret(directory / "secret_key", lambda: secrets.token_urlsafe(64))
+
+
+def generated_secret(path: Path, make: Callable[[], str]) -> str:
+    """A secret generated once into ``path`` (mode 0600) for the embedded mode.
+
+    Web server and worker may start together on a new data dir: the secret is written
+    complete to a private temporary file, then linked into place; the first link wins.
+    """
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secrets.token_urlsafe(64))
+            fh.write(make())
             fh.flush()
             os.fsync(fh.fileno())
         try:
-            os.link(tmp, key_file)
+            os.link(tmp, path)
         except FileExistsError:
             pass
         finally:
             tmp.unlink()
-    return key_file.read_text(encoding="utf-8").strip()
+    return path.read_text(encoding="utf-8").strip()
+
+
+def vault_master_key(directory: Path, *, production: bool) -> bytes:
+    """``PRIVACYDESK_VAULT_MASTER_KEY``: 32 bytes, base64; it encrypts the vault's day keys.
+
+    Embedded mode generates one into the data dir; production requires it explicitly, so that
+    it can live apart from the keyring and from every backup.
+    """
+    import base64
+
+    value = env_secret("PRIVACYDESK_VAULT_MASTER_KEY")
+    if not value:
+        if production:
+            raise ImproperlyConfigured(
+                "PRIVACYDESK_VAULT_MASTER_KEY (or _FILE) is required in production"
+            )
+        value = generated_secret(
+            directory / "vault_master_key",
+            lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        )
+    try:
+        key = base64.b64decode(value, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ImproperlyConfigured("PRIVACYDESK_VAULT_MASTER_KEY must be 32 bytes in base64")
+    return key
+
+
+def signing_key_pem(directory: Path, *, production: bool) -> str:
+    """``PRIVACYDESK_SIGNING_KEY``: the company's Ed25519 private key (PEM) for certificates."""
+    value = env_secret("PRIVACYDESK_SIGNING_KEY")
+    if value:
+        return value
+    if production:
+        raise ImproperlyConfigured("PRIVACYDESK_SIGNING_KEY (or _FILE) is required in production")
+
+    def make() -> str:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        return (
+            Ed25519PrivateKey.generate()
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )
+
+    return generated_secret(directory / "signing_key.pem", make)
 
 
 def database(directory: Path) -> dict:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "privacydesk.audit",
     "privacydesk.jobs",
     "privacydesk.policy",
+    "privacydesk.vault",
     "privacydesk.backoffice",
 ]
 
@@ -136,6 +137,11 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 OUTBOX_DIR = DATA_DIR / "outbox"
 KEYRING_DIR = DATA_DIR / "keyring"
+# Uploads larger than 2.5 MB are spooled here before the vault encrypts them: a private folder
+# on the data volume (not a shared /tmp); the vault sweep removes what a killed process left.
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
+FILE_UPLOAD_PERMISSIONS = 0o600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -167,8 +173,30 @@ JOBS_MAX_ATTEMPTS = conf.env_int("PRIVACYDESK_JOB_ATTEMPTS", 3, minimum=1)
 JOBS_RETRY_DELAY_SECONDS = conf.env_int("PRIVACYDESK_JOB_RETRY_SECONDS", 60, minimum=0)
 JOBS_STALE_WORKER_SECONDS = conf.env_int("PRIVACYDESK_STALE_WORKER_SECONDS", 300, minimum=30)
 
-# --- Vault (P4): must equal the recovery_vault retention of the privacy model (policy check).
+# --- Vault (P4). The retention must equal the privacy model's (``policy check``).
 VAULT_RETENTION = conf.env_duration("PRIVACYDESK_VAULT_RETENTION", "P1M")
+VAULT_DIR = DATA_DIR / "vault"
+VAULT_STORAGE = conf.env_choice("PRIVACYDESK_VAULT_STORAGE", "local", ["local", "s3"])
+if VAULT_STORAGE == "s3":
+    # django-storages' S3 backend; any S3-compatible service (AWS, MinIO, Ceph, ...).
+    STORAGES["vault"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": conf.env_required("PRIVACYDESK_S3_BUCKET"),
+            "endpoint_url": conf.env_str("PRIVACYDESK_S3_ENDPOINT_URL") or None,
+            "region_name": conf.env_str("PRIVACYDESK_S3_REGION") or None,
+            "access_key": conf.env_secret("PRIVACYDESK_S3_ACCESS_KEY_ID"),
+            "secret_key": conf.env_secret("PRIVACYDESK_S3_SECRET_ACCESS_KEY"),
+            "location": conf.env_str("PRIVACYDESK_S3_PREFIX", "vault"),
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": False,
+        },
+    }
+VAULT_MASTER_KEY = conf.vault_master_key(DATA_DIR, production=PRODUCTION)
+VAULT_SIGNING_KEY = conf.signing_key_pem(DATA_DIR, production=PRODUCTION)
+VAULT_REMINDER_DAYS = conf.env_int("PRIVACYDESK_VAULT_REMINDER_DAYS", 7, minimum=1)
+VAULT_PIN_ATTEMPTS = conf.env_int("PRIVACYDESK_VAULT_PIN_ATTEMPTS", 5, minimum=1)
 
 # --- Security headers (P3). CSP everywhere; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True

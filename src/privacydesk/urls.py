@@ -11,6 +11,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("privacydesk.policy.urls")),
+    path("", include("privacydesk.vault.urls")),
     path("", views.public_home, name="home"),
     prefix_default_language=False,
 )

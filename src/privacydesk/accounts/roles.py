@@ -48,11 +48,32 @@ _POLICY_READ = {
 }
 _OUTBOX_READ = {"backoffice.view_outbox"}
 
+_VAULT_METADATA = {
+    "vault.view_recoveryjob",
+    "vault.view_vaultitem",
+    "vault.view_deletioncertificate",
+}
+_VAULT_WORK = _VAULT_METADATA | {
+    "vault.add_recoveryjob",
+    "vault.change_recoveryjob",
+    "vault.add_vaultitem",
+    "vault.unlock_portal",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    TECHNICIAN: set(),
+    TECHNICIAN: _VAULT_WORK,
     SALES: set(),
-    PRIVACY_OFFICER: _AUDIT_READ | _OUTBOX_READ | _POLICY_READ,
-    ADMIN: _STAFF_ADMIN | _AUDIT_READ | _OUTBOX_READ | _POLICY_READ,
+    PRIVACY_OFFICER: _AUDIT_READ
+    | _OUTBOX_READ
+    | _POLICY_READ
+    | _VAULT_METADATA
+    | {"vault.hold_vaultitem"},
+    ADMIN: _STAFF_ADMIN
+    | _AUDIT_READ
+    | _OUTBOX_READ
+    | _POLICY_READ
+    | _VAULT_METADATA
+    | {"vault.unlock_portal", "vault.export_key_vaultitem"},
 }
 
 ROLES: dict[str, Role] = {

@@ -16,6 +16,7 @@ class StaffSite(OTPAdminSite):
         from privacydesk.accounts import views as account_views
         from privacydesk.backoffice import views
         from privacydesk.policy import views as policy_views
+        from privacydesk.vault import staff_views as vault
 
         own = [
             path("2fa/", account_views.otp, name="otp"),
@@ -29,6 +30,26 @@ class StaffSite(OTPAdminSite):
                 "register/export.<str:fmt>",
                 self.admin_view(policy_views.register_export),
                 name="art30_register_export",
+            ),
+            path("vault/jobs/", self.admin_view(vault.jobs), name="vault_jobs"),
+            path("vault/jobs/<int:job_id>/", self.admin_view(vault.job_detail), name="vault_job"),
+            path(
+                "vault/jobs/<int:job_id>/upload/",
+                self.admin_view(vault.upload),
+                name="vault_upload",
+            ),
+            path(
+                "vault/jobs/<int:job_id>/unlock/",
+                self.admin_view(vault.unlock),
+                name="vault_unlock",
+            ),
+            path(
+                "vault/items/<uuid:item_id>/hold/", self.admin_view(vault.hold), name="vault_hold"
+            ),
+            path(
+                "vault/certificates/<int:certificate_id>/",
+                self.admin_view(vault.certificate),
+                name="vault_certificate",
             ),
         ]
         return own + super().get_urls()

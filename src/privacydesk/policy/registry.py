@@ -61,7 +61,8 @@ class ModelData:
     narrows which rows it applies to (e.g. only closed accounts). ``erasure`` is ``delete``,
     ``anonymise`` (set ``anonymised`` values, keep the row) or ``keep`` (a legal duty to keep,
     explained in ``keep_reason``). ``restrict_field`` is a boolean field that marks a row as
-    restricted (Art. 18).
+    restricted (Art. 18). ``eraser`` replaces the strategy's own erasure when erasing means
+    more than changing rows (the vault destroys keys and blobs).
     """
 
     model: str
@@ -76,6 +77,7 @@ class ModelData:
     restrict_field: str | None = None
     rectifiable: tuple[str, ...] = ()
     exporter: Callable[[models.Model], dict] | None = None
+    eraser: Callable[[models.QuerySet], int] | None = None
 
     def __post_init__(self) -> None:
         if self.erasure == "anonymise" and not self.anonymised:
@@ -145,6 +147,8 @@ class ModelData:
     def _erase(self, rows: models.QuerySet) -> int:
         if self.erasure == "keep":
             return 0
+        if self.eraser is not None:
+            return self.eraser(rows)
         with transaction.atomic():
             if self.erasure == "anonymise":
                 count = 0

@@ -1,5 +1,6 @@
 """Settings come from the environment; a bad value stops start-up naming the variable."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -37,6 +38,9 @@ def _privacydesk(args, env_extra, tmp_path, timeout=60):
         ("LOG_LEVEL", "LOUD"),
         ("SECRET_KEY", "short"),
         ("SECRET_KEY_FILE", "/nonexistent/secret"),
+        ("PRIVACYDESK_VAULT_MASTER_KEY", "c2hvcnQ="),
+        ("PRIVACYDESK_VAULT_STORAGE", "ftp"),
+        ("PRIVACYDESK_VAULT_RETENTION", "1 month"),
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
@@ -44,6 +48,15 @@ def test_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert name.removesuffix("_FILE") in result.stderr.splitlines()[-1]
+
+
+def test_production_needs_explicit_vault_keys(tmp_path):
+    base = {"PRIVACYDESK_PRODUCTION": "1", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "x.nl"}
+    result = _privacydesk(["check"], base, tmp_path)
+    assert "PRIVACYDESK_VAULT_MASTER_KEY" in result.stderr.splitlines()[-1]
+    base["PRIVACYDESK_VAULT_MASTER_KEY"] = base64.b64encode(os.urandom(32)).decode()
+    result = _privacydesk(["check"], base, tmp_path)
+    assert "PRIVACYDESK_SIGNING_KEY" in result.stderr.splitlines()[-1]
 
 
 def test_production_needs_secret_key_and_hosts(tmp_path):
@@ -58,12 +71,16 @@ def test_production_needs_secret_key_and_hosts(tmp_path):
 def test_deploy_check_is_clean_in_production(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text(GOOD_KEY + "Zx9-" * 10)
+    signing_key = tmp_path / "signing.pem"
+    signing_key.write_text(conf.signing_key_pem(tmp_path, production=False))
     result = _privacydesk(
         ["check", "--deploy", "--fail-level", "WARNING"],
         {
             "PRIVACYDESK_PRODUCTION": "1",
             "SECRET_KEY_FILE": str(key_file),
             "ALLOWED_HOSTS": "privacy.compjoeter.nl",
+            "PRIVACYDESK_VAULT_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "PRIVACYDESK_SIGNING_KEY_FILE": str(signing_key),
         },
         tmp_path,
     )

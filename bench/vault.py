@@ -1,0 +1,189 @@
+"""Vault throughput and memory against the age CLI and cp, and the erasure sweep's speed.
+
+    .venv/bin/python bench/vault.py [--quick] [--size-mib N] [--items N]
+
+Full run: a 2 GiB random file and 100,000 expired items; --quick: 256 MiB and 10,000 items.
+``vault put`` / ``vault get`` are timed end to end as a user runs them (process start
+included); ``age -r`` / ``age -d`` on the same file and ``cp`` (the disk's limit) are the
+references, measured in the same run. Peak memory is the largest resident set of the process.
+Runs an embedded installation (SQLite, folders) in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MIB = 1024 * 1024
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
+    "elapsed = time.perf_counter() - t\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "sys.stderr.write(f'{elapsed} {peak} {r.returncode}\\n')\n"
+    "sys.stdout.buffer.write(r.stdout)\n"
+)
+
+
+def measured(command: list, env: dict) -> tuple[float, float, bytes]:
+    """Seconds, peak RSS in MiB and stdout of ``command`` run in its own process."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, *map(str, command)],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    elapsed, peak_kib, code = result.stderr.decode().split()
+    if code != "0":
+        raise SystemExit(f"{command[:4]} failed with exit code {code}")
+    return float(elapsed), int(peak_kib) / 1024, result.stdout
+
+
+def make_file(path: Path, size: int) -> None:
+    with open(path, "wb") as fh:
+        left = size
+        while left:
+            chunk = min(left, 16 * MIB)
+            fh.write(os.urandom(chunk))
+            left -= chunk
+
+
+def sweep_benchmark(count: int, env: dict) -> float:
+    """Seconds for the sweep over ``count`` expired items in 100 jobs (run in-process)."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacydesk.settings")
+    import django
+
+    django.setup()
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from privacydesk.vault import erasure, keyring, services, storage
+    from privacydesk.vault.models import VaultItem
+
+    past = timezone.localdate() - timedelta(days=2)
+    keyring.get_key(keyring.day_name(past), create=True)
+    jobs = [
+        services.create_job(
+            contact_email=f"klant{n}@example.nl", device="bench", actor="system:bench"
+        ).job
+        for n in range(100)
+    ]
+    rows = []
+    now = timezone.now()
+    for n in range(count):
+        item_id = uuid.uuid4()
+        blob = f"{item_id.hex}.age"
+        storage.path_of(blob).write_bytes(b"x")
+        rows.append(
+            VaultItem(
+                id=item_id,
+                job=jobs[n % len(jobs)],
+                name=f"file-{n}",
+                raw_name=b"file",
+                size=1,
+                sha256="0" * 64,
+                blob=blob,
+                created_at=now,
+                expires_on=past,
+                key_name=keyring.day_name(past),
+                wrapped_key=b"\0" * 60,
+            )
+        )
+    VaultItem.objects.bulk_create(rows, batch_size=2000)
+    start = time.perf_counter()
+    report = erasure.sweep()
+    elapsed = time.perf_counter() - start
+    assert report.items_erased == count, report
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--size-mib", type=int)
+    parser.add_argument("--items", type=int)
+    args = parser.parse_args()
+    size = (args.size_mib or (256 if args.quick else 2048)) * MIB
+    items = args.items or (10_000 if args.quick else 100_000)
+    for tool in ("age", "age-keygen", "cp"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed (Debian: apt-get install age)")
+
+    root = Path(tempfile.mkdtemp(prefix="pd-bench-vault-"))
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["PRIVACYDESK_DATA_DIR"] = str(root / "data")
+        privacydesk = [sys.executable, "-m", "privacydesk"]
+        subprocess.run([*privacydesk, "migrate", "-v0"], env=env, check=True)
+        job = json.loads(
+            subprocess.run(
+                [*privacydesk, "vault", "job", "create", "--contact", "bench@example.nl",
+                 "--device", "bench", "--json"],
+                env=env, check=True, capture_output=True,
+            ).stdout
+        )  # fmt: skip
+        source = root / "image.dd"
+        make_file(source, size)
+        key = root / "age.key"
+        subprocess.run(["age-keygen", "-o", key], check=True, capture_output=True)
+        recipient = subprocess.run(
+            ["age-keygen", "-y", key], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+        results = {}
+        results["cp"] = measured(["cp", source, root / "copy.dd"], env)
+        (root / "copy.dd").unlink()
+        results["age -r"] = measured(["age", "-r", recipient, "-o", root / "x.age", source], env)
+        decrypt = ["age", "-d", "-i", key, "-o", root / "x.out", root / "x.age"]
+        results["age -d"] = measured(decrypt, env)
+        (root / "x.age").unlink()
+        (root / "x.out").unlink()
+        put = measured([*privacydesk, "vault", "put", "--job", job["id"], source, "--json"], env)
+        results["vault put"] = put
+        item = json.loads(put[2])[0]["id"]
+        results["vault get"] = measured(
+            [*privacydesk, "vault", "get", item, "--out", root / "restored.dd", "--no-progress"],
+            env,
+        )
+        assert (root / "restored.dd").stat().st_size == size
+        (root / "restored.dd").unlink()
+        source.unlink()
+        sweep_s = sweep_benchmark(items, env)
+
+        mb = size / 1e6
+        rate = {name: mb / seconds for name, (seconds, _peak, _out) in results.items()}
+        print(f"vault benchmark: {size // MIB} MiB random file, sweep over {items:,} items")
+        print(f"{'operation':<12}{'seconds':>10}{'MB/s':>10}{'peak MiB':>10}{'ratio':>16}")
+        ratios = {
+            "vault put": ("age -r", rate["vault put"] / rate["age -r"]),
+            "vault get": ("age -d", rate["vault get"] / rate["age -d"]),
+        }
+        for name, (seconds, peak, _out) in results.items():
+            ratio = ratios.get(name)
+            shown = f"{ratio[1]:.2f}x {ratio[0]}" if ratio else ""
+            print(f"{name:<12}{seconds:>10.2f}{rate[name]:>10.0f}{peak:>10.1f}{shown:>16}")
+        print(f"{'sweep':<12}{sweep_s:>10.2f}{'':>10}{'':>10}{f'{items:,} items':>16}")
+        print(
+            f"RESULT put_mb_s={rate['vault put']:.0f} get_mb_s={rate['vault get']:.0f} "
+            f"age_encrypt_mb_s={rate['age -r']:.0f} age_decrypt_mb_s={rate['age -d']:.0f} "
+            f"cp_mb_s={rate['cp']:.0f} put_peak_mib={results['vault put'][1]:.0f} "
+            f"get_peak_mib={results['vault get'][1]:.0f} sweep_{items // 1000}k_s={sweep_s:.1f} "
+            f"put_vs_age={ratios['vault put'][1]:.2f} get_vs_age={ratios['vault get'][1]:.2f}"
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,522 @@
+"""The customer's download portal: PIN check and lock, and the streamed downloads (P4).
+
+The views in ``portal_views.py`` are thin; the rules live here:
+
+* A link (see ``links``) plus the job's PIN unlock the job for one browser session. Every
+  wrong PIN is counted in the database; at ``VAULT_PIN_ATTEMPTS`` the link is locked, and a
+  locked link refuses even the right PIN until staff lift the lock with :func:`unlock`.
+* Downloads are streamed: decryption (pyrage, blocking) runs in a thread that writes into a
+  small bounded queue, the response iterates that queue. Nothing is copied to disk.
+* A download never *looks* complete unless the item was verified. The last bytes are held
+  back until the whole item has been decrypted and its size and SHA-256 checked; on any
+  failure the iterator raises :class:`StreamFailed`, so the server aborts the connection and
+  the browser sees a short body (Content-Length) or a chunked body without its end (ZIP).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import queue
+import re
+import threading
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from privacydesk.audit.services import record, subject_ref
+from privacydesk.vault import keyring, links, services, storage
+from privacydesk.vault.models import RecoveryJob, VaultItem
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "vault_portal_unlocked"
+CHUNK = 64 * 1024
+QUEUE_CHUNKS = 8
+LIVE_STATES = (VaultItem.State.STORED, VaultItem.State.HELD)
+
+
+class StreamFailed(RuntimeError):
+    """A download could not be verified; the response must not complete."""
+
+
+def actor(job: RecoveryJob) -> str:
+    return f"customer:job-{job.pk}"
+
+
+def _subject(job: RecoveryJob) -> str:
+    return subject_ref("email", job.contact_email)
+
+
+# -- the link ----------------------------------------------------------------------------
+class LinkState(enum.Enum):
+    LIVE = "live"
+    INVALID = "invalid"  # bad signature, old link version, unknown job
+    ERASED = "erased"  # the job's items are gone: the link died with them
+
+
+def live_items(job: RecoveryJob) -> QuerySet[VaultItem]:
+    """Items the customer can still download: stored (and not past their last day) or held."""
+    today = timezone.localdate()
+    return (
+        VaultItem.objects.filter(job=job, state__in=LIVE_STATES)
+        .exclude(state=VaultItem.State.STORED, expires_on__lt=today)
+        .order_by("name", "created_at")
+    )
+
+
+def open_link(token: str) -> tuple[LinkState, RecoveryJob | None]:
+    job = links.job_for(token)
+    if job is None:
+        return LinkState.INVALID, None
+    if job.status == RecoveryJob.Status.ERASED or not live_items(job).exists():
+        return LinkState.ERASED, job
+    return LinkState.LIVE, job
+
+
+# -- the PIN -----------------------------------------------------------------------------
+class PinResult(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    result: PinResult
+    attempts_left: int = 0
+
+
+def normalise_pin(text: str) -> str | None:
+    """The PIN as typed, without spaces or dashes; None if it cannot be a PIN at all."""
+    pin = re.sub(r"[\s-]", "", text or "")
+    if not pin or len(pin) > 20 or not pin.isascii() or not pin.isdigit():
+        return None
+    return pin
+
+
+def check_pin(job: RecoveryJob, pin: str) -> PinCheck:
+    """Check ``pin`` against the job's PIN; count and audit failures; lock at the limit.
+
+    The job row is locked for the check, so parallel guesses are counted one by one.
+    """
+    limit = settings.VAULT_PIN_ATTEMPTS
+    with transaction.atomic():
+        job = RecoveryJob.objects.select_for_update().get(pk=job.pk)
+        if job.locked_at is not None:
+            return PinCheck(PinResult.LOCKED)
+        if check_password(pin, job.pin_hash):
+            if job.failed_pin_attempts:
+                RecoveryJob.objects.filter(pk=job.pk).update(failed_pin_attempts=0)
+            record(actor=actor(job), action="vault.portal_pin_ok", obj=job, subject=_subject(job))
+            return PinCheck(PinResult.OK)
+        RecoveryJob.objects.filter(pk=job.pk).update(
+            failed_pin_attempts=F("failed_pin_attempts") + 1
+        )
+        job.refresh_from_db(fields=["failed_pin_attempts"])
+        failed = job.failed_pin_attempts
+        record(
+            actor=actor(job),
+            action="vault.portal_pin_failed",
+            obj=job,
+            subject=_subject(job),
+            detail={"attempt": failed},
+        )
+        if failed < limit:
+            return PinCheck(PinResult.WRONG, attempts_left=limit - failed)
+        newly_locked = RecoveryJob.objects.filter(pk=job.pk, locked_at__isnull=True).update(
+            locked_at=timezone.now()
+        )
+        if newly_locked:
+            record(
+                actor=actor(job),
+                action="vault.portal_locked",
+                obj=job,
+                subject=_subject(job),
+                detail={"failed_attempts": failed},
+            )
+        return PinCheck(PinResult.LOCKED)
+
+
+@transaction.atomic
+def unlock(job: RecoveryJob, *, actor: str) -> RecoveryJob:
+    """Lift a lock (and reset the count of wrong PINs); for staff. Audited if it changed
+    anything."""
+    job = RecoveryJob.objects.select_for_update().get(pk=job.pk)
+    if job.locked_at is None and job.failed_pin_attempts == 0:
+        return job
+    was_locked = job.locked_at is not None
+    failed = job.failed_pin_attempts
+    job.locked_at = None
+    job.failed_pin_attempts = 0
+    job.save(update_fields=["locked_at", "failed_pin_attempts"])
+    record(
+        actor=actor,
+        action="vault.portal_unlocked",
+        obj=job,
+        subject=_subject(job),
+        detail={"was_locked": was_locked, "failed_attempts": failed},
+    )
+    return job
+
+
+def grant(session, job: RecoveryJob) -> None:
+    """Remember in the session that the right PIN was given for this job (and link version).
+
+    The session key is rotated first, so a session id planted before the PIN is worthless.
+    """
+    session.cycle_key()
+    unlocked = dict(session.get(SESSION_KEY, {}))
+    unlocked[str(job.pk)] = job.link_version
+    session[SESSION_KEY] = unlocked
+
+
+def forget(session, job: RecoveryJob) -> None:
+    unlocked = dict(session.get(SESSION_KEY, {}))
+    if unlocked.pop(str(job.pk), None) is not None:
+        session[SESSION_KEY] = unlocked
+
+
+def is_unlocked(session, job: RecoveryJob) -> bool:
+    """True while this session gave the PIN for the job's current link and it is not locked."""
+    if job.locked_at is not None:
+        return False
+    return session.get(SESSION_KEY, {}).get(str(job.pk)) == job.link_version
+
+
+def erasure_date(items: Iterable[VaultItem]) -> date | None:
+    """The first day on which something of the job is erased (items under a hold aside)."""
+    days = [i.expires_on for i in items if i.state == VaultItem.State.STORED]
+    return min(days) if days else None
+
+
+def record_download(job: RecoveryJob, item: VaultItem | None, kind: str, **detail) -> None:
+    record(
+        actor=actor(job),
+        action="vault.portal_download",
+        obj=item if item is not None else job,
+        subject=_subject(job),
+        detail={"kind": kind, **detail},
+    )
+
+
+def item_available(item: VaultItem) -> bool:
+    """The item's key and blob are still there (the sweep may be half-way)."""
+    try:
+        services.item_identity(item)
+    except keyring.KeyDestroyed:
+        return False
+    return storage.exists(item.blob)
+
+
+def key_available(item: VaultItem) -> bool:
+    """The cheap check for many items (a ZIP): the day key is still in the keyring."""
+    return item.wrapped_key is not None and keyring.has_key(item.key_name)
+
+
+# -- names -------------------------------------------------------------------------------
+def _safe_part(part: str) -> str:
+    """One path component for a download or ZIP entry: no separators (a backslash is one on
+    Windows), no control characters, never empty, ``.`` or ``..``. Browsers do the same to
+    download names (``_`` for a separator)."""
+    part = part.replace("/", "_").replace("\\", "_")
+    part = "".join(ch for ch in part if ord(ch) >= 32 and ord(ch) != 127).strip()
+    if not part:
+        return "unnamed"
+    if part in {".", ".."}:
+        return part.replace(".", "_")
+    return part[:255]
+
+
+def name_parts(item: VaultItem) -> list[str]:
+    return [_safe_part(p) for p in item.name.split(" / ")]
+
+
+def download_name(item: VaultItem) -> str:
+    """The file name offered for a single download: the last part of the item's name."""
+    return name_parts(item)[-1]
+
+
+def zip_names(items: Iterable[VaultItem]) -> list[str]:
+    """Relative entry names (``a/b/c.txt``), made unique (case-insensitively) per archive."""
+    used: set[str] = set()
+    out = []
+    for item in items:
+        parts = name_parts(item)
+        name = "/".join(parts)
+        if name.casefold() in used:
+            stem, dot, ext = parts[-1].rpartition(".")
+            if not stem:
+                stem, dot, ext = parts[-1], "", ""
+            n = 2
+            while True:
+                parts[-1] = f"{stem} ({n}){dot}{ext}"
+                name = "/".join(parts)
+                if name.casefold() not in used:
+                    break
+                n += 1
+        used.add(name.casefold())
+        out.append(name)
+    return out
+
+
+# -- HTTP ranges -------------------------------------------------------------------------
+class Unsatisfiable(Exception):
+    """The Range header names no byte of the content (416)."""
+
+
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The one byte range a ``Range`` header asks for, as (first, last) inclusive.
+
+    None means: send everything (no header, a syntax this server ignores, or several ranges).
+    Raises :class:`Unsatisfiable` when the range lies outside the content.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header)
+    if match is None:  # malformed, another unit, or several ranges: ignore (RFC 9110 14.2)
+        return None
+    first_text, last_text = match.groups()
+    if not first_text and not last_text:
+        return None
+    if not first_text:  # suffix: the last n bytes
+        length = int(last_text)
+        if length == 0 or size == 0:
+            raise Unsatisfiable
+        return max(size - length, 0), size - 1
+    first = int(first_text)
+    if last_text and int(last_text) < first:
+        return None  # invalid range-spec: ignore the header
+    if first >= size:
+        raise Unsatisfiable
+    last = int(last_text) if last_text else size - 1
+    return first, min(last, size - 1)
+
+
+# -- streaming ---------------------------------------------------------------------------
+class _Cancelled(Exception):
+    """The response went away (client disconnected); the producer stops."""
+
+
+_END = object()
+
+
+class _Pipe:
+    """Runs ``work(writer)`` in a thread; the writer's bytes come out of :meth:`chunks`.
+
+    The queue is bounded, so the producer waits for a slow client (constant memory). Small
+    writes are gathered into chunks of ``CHUNK`` bytes. If ``work`` raises, :meth:`chunks`
+    raises :class:`StreamFailed` after the chunks written before the failure. ``abort()``
+    (called by ``work`` itself) drops everything written from then on.
+    """
+
+    def __init__(self, work: Callable[[_Pipe], None], name: str):
+        self._work = work
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
+        self._cancelled = threading.Event()
+        self._aborted = False
+        self._buffer = bytearray()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    # producer side (the thread)
+    def write(self, data) -> int:
+        n = len(data)
+        if self._aborted:
+            return n
+        self._buffer += data
+        while len(self._buffer) >= CHUNK:
+            self._put(bytes(self._buffer[:CHUNK]))
+            del self._buffer[:CHUNK]
+        return n
+
+    def flush(self) -> None:
+        """Nothing to do: chunks leave when they are full or when the work is done."""
+
+    def abort(self) -> None:
+        """From now on written bytes go nowhere (e.g. a ZIP entry's trailer after a failure)."""
+        self._aborted = True
+        self._buffer.clear()
+
+    def _put(self, obj) -> None:
+        while True:
+            if self._cancelled.is_set():
+                raise _Cancelled
+            try:
+                self._queue.put(obj, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            self._work(self)
+            if self._buffer and not self._aborted:
+                self._put(bytes(self._buffer))
+                self._buffer.clear()
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._error = exc
+        finally:
+            with contextlib.suppress(_Cancelled):
+                self._put(_END)
+
+    # consumer side (the response)
+    def chunks(self) -> Iterator[bytes]:
+        self._thread.start()
+        while True:
+            chunk = self._queue.get()
+            if chunk is _END:
+                break
+            yield chunk
+        self._thread.join()
+        if self._error is not None:
+            raise StreamFailed(f"{self._thread.name}: {self._error!r}") from self._error
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        while True:  # make room, so a producer blocked in put() sees the cancellation
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> _Pipe:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
+
+
+def _held_back(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield ``chunks`` one behind: the last one only after the iterator ended without error."""
+    pending = b""
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if pending:
+            yield pending
+        pending = chunk
+    if pending:
+        yield pending
+
+
+def decrypted(item: VaultItem, first: int = 0, last: int | None = None) -> Iterator[bytes]:
+    """The plaintext of ``item`` (bytes ``first``..``last`` inclusive), verified.
+
+    age offers no random access through pyrage, so a range is cut out of a decryption from
+    the start; decryption goes on to the end (discarding) because the last byte of the range
+    is sent only once the whole item has been checked.
+    """
+    if last is None:
+        last = item.size - 1
+
+    def work(pipe: _Pipe) -> None:
+        services.decrypt_to(item, pipe)
+
+    def cut(chunks: Iterator[bytes]) -> Iterator[bytes]:
+        pos = 0
+        for chunk in chunks:
+            lo, hi = max(first - pos, 0), min(last + 1 - pos, len(chunk))
+            pos += len(chunk)
+            if lo < hi:
+                yield chunk if (lo, hi) == (0, len(chunk)) else chunk[lo:hi]
+        if pos != item.size:  # decrypt_to checked this already; never trust one check
+            raise StreamFailed(f"item {item.pk}: {pos} bytes, expected {item.size}")
+
+    with _Pipe(work, name=f"vault-decrypt-{item.pk}") as pipe:
+        try:
+            yield from _held_back(cut(pipe.chunks()))
+        except StreamFailed:
+            log.error("download of vault item %s aborted: it failed verification", item.pk)
+            raise
+
+
+def encrypted(item: VaultItem, first: int, last: int) -> Iterator[bytes]:
+    """Bytes ``first``..``last`` of the stored age file (its own MACs protect it)."""
+    remaining = last - first + 1
+    with storage.open_blob(item.blob) as fh:
+        if fh.seekable():
+            fh.seek(first)
+        else:  # an S3 body streams from the start
+            skip = first
+            while skip > 0:
+                skipped = len(fh.read(min(storage.BUFFER, skip)))
+                if not skipped:
+                    raise StreamFailed(f"item {item.pk}: the stored file is shorter than expected")
+                skip -= skipped
+        while remaining > 0:
+            chunk = fh.read(min(CHUNK, remaining))
+            if not chunk:
+                raise StreamFailed(f"item {item.pk}: the stored file is shorter than expected")
+            remaining -= len(chunk)
+            yield chunk
+
+
+def _zip_time(item: VaultItem) -> tuple[int, int, int, int, int, int]:
+    t = timezone.localtime(item.created_at)
+    return (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
+
+
+def zipped(items: list[VaultItem]) -> Iterator[bytes]:
+    """A ZIP of ``items``, streamed (data descriptors, no seeking, no temporary file).
+
+    If an item fails verification nothing more is sent: not the entry's trailer, not the
+    central directory, and the iterator raises so the connection is aborted.
+    """
+    names = zip_names(items)
+
+    def work(pipe: _Pipe) -> None:
+        archive = zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED)
+        try:
+            for item, name in zip(items, names, strict=True):
+                info = zipfile.ZipInfo(name, date_time=_zip_time(item))
+                info.compress_type = zipfile.ZIP_STORED
+                info.external_attr = 0o644 << 16
+                info.file_size = item.size  # known: ZIP64 only where the size needs it
+                with archive.open(info, mode="w") as entry:
+                    try:
+                        services.decrypt_to(item, entry)
+                    except BaseException:
+                        # Before the entry is closed: its trailer (CRC and size of what was
+                        # written) would make the partial data look like a whole file.
+                        pipe.abort()
+                        raise
+        except BaseException:
+            pipe.abort()
+            with contextlib.suppress(Exception):
+                archive.close()  # into the void; nothing more reaches the client
+            raise
+        archive.close()
+
+    with _Pipe(work, name="vault-zip") as pipe:
+        try:
+            yield from _held_back(pipe.chunks())
+        except StreamFailed:
+            log.error(
+                "ZIP download of job %s aborted: an item failed verification", items[0].job_id
+            )
+            raise
+
+
+# -- offline decryption ------------------------------------------------------------------
+def key_file(item: VaultItem, *, intro: list[str]) -> str:
+    """The item's age identity as a key file (audited as ``vault.key_revealed``).
+
+    ``intro`` are comment lines (already translated); age ignores lines starting with ``#``.
+    """
+    identity = services.reveal_key(item, actor=actor(item.job))
+    lines = [f"# {line}".rstrip() for text in intro for line in text.splitlines() or [""]]
+    return "\n".join([*lines, identity, ""])

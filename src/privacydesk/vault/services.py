@@ -1,0 +1,278 @@
+"""The vault's actions: intake, storing, reading, shredding, holds (P4, P11, P12).
+
+Erasure (the sweep and certificates) lives in ``erasure.py``; the customer link in ``links.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from privacydesk.audit.services import record, subject_ref
+from privacydesk.policy.schema import Duration
+from privacydesk.vault import crypto, keyring, links, names, storage
+from privacydesk.vault.models import RecoveryJob, VaultItem
+
+
+class VaultError(Exception):
+    """A vault action that cannot be done, with a message for the user."""
+
+
+class ContentMismatch(VaultError):
+    """Decrypted content does not match what was stored."""
+
+
+def _subject(job: RecoveryJob) -> str:
+    return subject_ref("email", job.contact_email)
+
+
+# -- intake ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewJob:
+    job: RecoveryJob
+    pin: str
+    link: str
+
+
+def new_pin() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+@transaction.atomic
+def create_job(*, contact_email: str, device: str, technician=None, actor: str) -> NewJob:
+    """A recovery job with a fresh PIN (shown once) and the customer's download link."""
+    from django.core.validators import validate_email
+
+    contact_email = contact_email.strip()
+    validate_email(contact_email)
+    if not device.strip():
+        raise VaultError("describe the device")
+    pin = new_pin()
+    job = RecoveryJob.objects.create(
+        contact_email=contact_email,
+        device=device.strip()[:300],
+        intake_date=timezone.localdate(),
+        technician=technician,
+        pin_hash=make_password(pin),
+    )
+    record(actor=actor, action="vault.job_created", obj=job, subject=_subject(job))
+    return NewJob(job=job, pin=pin, link=links.portal_url(job))
+
+
+# -- storing -----------------------------------------------------------------------------
+def expiry_for(stored: datetime) -> date:
+    """The last day an item stored at ``stored`` is kept (the model's vault retention)."""
+    return Duration.parse(settings.VAULT_RETENTION).after(timezone.localtime(stored).date())
+
+
+def store(
+    job: RecoveryJob,
+    source: BinaryIO,
+    *,
+    raw_name: bytes,
+    display: str | None = None,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> VaultItem:
+    """Encrypt ``source`` into the vault as one item of ``job``.
+
+    The blob is complete on disk (fsynced, renamed) before its row is committed; a crash in
+    between leaves only an orphan the sweep removes.
+    """
+    if job.status != RecoveryJob.Status.OPEN:
+        raise VaultError(f"job #{job.pk} is {job.status}; no new items")
+    item_id = uuid.uuid4()
+    now = timezone.now()
+    expires = expiry_for(now)
+    identity = crypto.new_identity()
+    reader = crypto.HashingReader(source, progress)
+    blob = f"{item_id.hex}.age"
+    with storage.writing(blob) as out:
+        crypto.encrypt(reader, out, identity)
+    reader.report_rest()
+    key_name = keyring.day_name(expires)
+    wrapped = keyring.wrap(key_name, str(item_id), str(identity).encode())
+    try:
+        with transaction.atomic():
+            item = VaultItem.objects.create(
+                id=item_id,
+                job=job,
+                name=display or names.display_name(raw_name),
+                raw_name=raw_name,
+                size=reader.size,
+                sha256=reader.sha256.hexdigest(),
+                blob=blob,
+                created_at=now,
+                expires_on=expires,
+                key_name=key_name,
+                wrapped_key=wrapped,
+            )
+            record(
+                actor=actor,
+                action="vault.item_stored",
+                obj=item,
+                subject=_subject(job),
+                detail={"job": job.pk, "size": reader.size},
+            )
+    except BaseException:
+        storage.delete(blob)
+        raise
+    return item
+
+
+def walk(paths: list[Path]) -> Iterator[tuple[Path, bytes, str]]:
+    """Files under ``paths`` (files or directory trees): (path, raw name, display name).
+
+    Names are taken relative to each given directory, as bytes, so nothing in them is ever
+    used as a path in the vault. Symbolic links are not followed.
+    """
+    for given in paths:
+        given = Path(given)
+        if given.is_file():
+            raw = os.fsencode(given.name)
+            yield given, raw, names.display_name(raw)
+            continue
+        if not given.is_dir():
+            raise VaultError(f"{given} is neither a file nor a directory")
+        root = os.fsencode(given)
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for filename in sorted(filenames):
+                full = os.path.join(dirpath, filename)
+                if os.path.islink(full) or not os.path.isfile(full):
+                    continue
+                relative = os.path.relpath(full, root)
+                parts = relative.split(b"/")
+                yield Path(os.fsdecode(full)), b"/".join(parts), names.relative_display(parts)
+
+
+# -- reading -----------------------------------------------------------------------------
+def item_identity(item: VaultItem):
+    """Unwrap the item key. Raises ``keyring.KeyDestroyed`` once its day key is gone."""
+    if item.state == VaultItem.State.ERASED or item.wrapped_key is None:
+        raise keyring.KeyDestroyed(str(item.pk))
+    secret = keyring.unwrap(item.key_name, str(item.pk), bytes(item.wrapped_key))
+    return crypto.identity_from(secret)
+
+
+def decrypt_to(item: VaultItem, target, *, progress: Callable[[int], None] | None = None) -> None:
+    """Decrypt ``item`` into ``target`` and check size and SHA-256; raises on any mismatch.
+
+    ``target`` may have received part of the plaintext when this raises: callers write to a
+    temporary place, or abort the connection (never present partial data as complete).
+    """
+    identity = item_identity(item)
+    writer = crypto.HashingWriter(target, progress)
+    with storage.open_blob(item.blob) as source:
+        crypto.decrypt(source, writer, identity)
+    writer.report_rest()
+    if writer.size != item.size or writer.sha256.hexdigest() != item.sha256:
+        raise ContentMismatch(f"item {item.pk}: content does not match its SHA-256")
+
+
+def export_to_file(
+    item: VaultItem,
+    out: Path,
+    *,
+    encrypted: bool,
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Write the item (decrypted, or the stored age file) to ``out`` via a temporary file that
+    is renamed into place only when everything was written and verified."""
+    out = Path(out)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb", buffering=storage.BUFFER) as fh:
+            if encrypted:
+                with storage.open_blob(item.blob) as source:
+                    while chunk := source.read(1024 * 1024):
+                        fh.write(chunk)
+                        if progress:
+                            progress(len(chunk))
+            else:
+                decrypt_to(item, fh, progress=progress)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    record(
+        actor=actor,
+        action="vault.item_exported",
+        obj=item,
+        subject=_subject(item.job),
+        detail={"encrypted": encrypted},
+    )
+
+
+def reveal_key(item: VaultItem, *, actor: str) -> str:
+    """The item's age identity, for opening it with the ``age`` tool (audited)."""
+    identity = item_identity(item)
+    record(actor=actor, action="vault.key_revealed", obj=item, subject=_subject(item.job))
+    return str(identity)
+
+
+# -- shredding and holds -----------------------------------------------------------------
+@transaction.atomic
+def shred(item: VaultItem, *, actor: str, reason: str) -> None:
+    """Erase one item now: its wrapped key first (then nothing can read it), then its blob."""
+    item = VaultItem.objects.select_for_update().get(pk=item.pk)
+    if item.state == VaultItem.State.ERASED:
+        return
+    item.wrapped_key = None
+    item.state = VaultItem.State.ERASED
+    item.erased_at = timezone.now()
+    item.name = "(erased)"
+    item.raw_name = b""
+    item.save(update_fields=["wrapped_key", "state", "erased_at", "name", "raw_name"])
+    record(
+        actor=actor,
+        action="vault.item_shredded",
+        obj=item,
+        subject=_subject(item.job),
+        detail={"reason": reason},
+    )
+    transaction.on_commit(lambda: storage.delete(item.blob))
+
+
+@transaction.atomic
+def set_hold(item: VaultItem, *, held: bool, actor: str) -> VaultItem:
+    """A legal hold rewraps the item key under the hold key, so the day's erasure skips it;
+    releasing wraps it under its expiry day again (erased at the next sweep if that has passed).
+    """
+    item = VaultItem.objects.select_for_update().get(pk=item.pk)
+    if item.state == VaultItem.State.ERASED:
+        raise VaultError("the item is already erased")
+    if held == (item.state == VaultItem.State.HELD):
+        return item
+    secret = keyring.unwrap(item.key_name, str(item.pk), bytes(item.wrapped_key))
+    if held:
+        key_name, state = keyring.HOLD, VaultItem.State.HELD
+    else:
+        key_name, state = keyring.day_name(item.expires_on), VaultItem.State.STORED
+    item.wrapped_key = keyring.wrap(key_name, str(item.pk), secret)
+    item.key_name = key_name
+    item.state = state
+    item.save(update_fields=["wrapped_key", "key_name", "state"])
+    record(
+        actor=actor,
+        action="vault.hold_set" if held else "vault.hold_released",
+        obj=item,
+        subject=_subject(item.job),
+    )
+    return item

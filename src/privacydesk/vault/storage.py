@@ -1,0 +1,206 @@
+"""Where encrypted blobs live: a local directory by default, S3-compatible storage when it grows.
+
+Writes are crash-safe on both. Locally a blob is written to a temporary name, fsynced and
+renamed into place; on S3 it is a multipart upload, invisible until completed. The database
+row is committed only after that. A write killed half-way leaves a temporary file or an
+unfinished upload that no row points to; ``leftovers`` finds those for the sweep.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+
+TMP_PREFIX = ".partial-"
+#: pyrage reads and writes in small pieces; large buffers save most of the system calls.
+BUFFER = 1024 * 1024
+
+
+class LocalBlobs:
+    """Blobs as files in ``VAULT_DIR``."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+
+    def _dir(self) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.directory
+
+    def path_of(self, name: str) -> Path:
+        if "/" in name or name.startswith("."):
+            raise ValueError("not a blob name")
+        return self._dir() / name
+
+    @contextmanager
+    def writing(self, name: str) -> Iterator[BinaryIO]:
+        final = self.path_of(name)
+        tmp = final.with_name(f"{TMP_PREFIX}{name}.{secrets.token_hex(4)}")
+        fh = open(tmp, "xb", buffering=BUFFER)  # noqa: SIM115 - closed below, on all paths
+        try:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.replace(tmp, final)
+            dir_fd = os.open(final.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except BaseException:
+            fh.close()
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def open(self, name: str) -> BinaryIO:
+        return open(self.path_of(name), "rb", buffering=BUFFER)
+
+    def delete(self, name: str) -> bool:
+        path = self.path_of(name)
+        if path.exists():
+            path.unlink()
+            return True
+        return False
+
+    def exists(self, name: str) -> bool:
+        return self.path_of(name).exists()
+
+    def size(self, name: str) -> int:
+        return self.path_of(name).stat().st_size
+
+    def names(self, older_than_seconds: float = 0) -> Iterator[str]:
+        cutoff = time.time() - older_than_seconds
+        for path in self._dir().iterdir():
+            if not path.name.startswith(".") and path.stat().st_mtime <= cutoff:
+                yield path.name
+
+    def remove_leftovers(self, older_than_seconds: float) -> int:
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self._dir().glob(f"{TMP_PREFIX}*"):
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+class S3Blobs:
+    """Blobs as objects in an S3-compatible bucket (django-storages' S3 backend, boto3)."""
+
+    def __init__(self, storage):
+        self.storage = storage
+
+    @property
+    def bucket(self):
+        return self.storage.bucket
+
+    @contextmanager
+    def writing(self, name: str) -> Iterator[BinaryIO]:
+        fh = self.storage.open(name, "wb")
+        try:
+            yield fh
+        except BaseException:
+            # django-storages completes a multipart upload on close; a failed write must not
+            # become a visible (truncated) object, so the upload is aborted instead.
+            if fh._multipart is not None:
+                fh._multipart.abort()
+            fh._is_dirty = False
+            fh._multipart = None
+            fh._raw_bytes_written = 1  # nothing to create on close either
+            fh.close()
+            raise
+        fh.close()
+
+    def open(self, name: str) -> BinaryIO:
+        """A streaming body: read in pieces, never the whole object at once."""
+        return self.bucket.Object(self.storage._normalize_name(name)).get()["Body"]
+
+    def delete(self, name: str) -> bool:
+        existed = self.exists(name)
+        self.storage.delete(name)
+        return existed
+
+    def exists(self, name: str) -> bool:
+        return self.storage.exists(name)
+
+    def size(self, name: str) -> int:
+        return self.storage.size(name)
+
+    def names(self, older_than_seconds: float = 0) -> Iterator[str]:
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        prefix = self.storage._normalize_name("")
+        for obj in self.bucket.objects.filter(Prefix=prefix):
+            if obj.last_modified <= cutoff:
+                yield obj.key[len(prefix) :]
+
+    def remove_leftovers(self, older_than_seconds: float) -> int:
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        removed = 0
+        for upload in self.bucket.multipart_uploads.all():
+            if upload.initiated < cutoff:
+                upload.abort()
+                removed += 1
+        return removed
+
+
+@lru_cache(maxsize=8)
+def _backend(kind: str, location: str):
+    if kind == "s3":
+        from django.core.files.storage import storages
+
+        return S3Blobs(storages["vault"])
+    return LocalBlobs(Path(location))
+
+
+def backend() -> LocalBlobs | S3Blobs:
+    return _backend(settings.VAULT_STORAGE, str(settings.VAULT_DIR))
+
+
+# Module-level shorthands: the vault's code speaks of blobs, not of backends.
+def writing(name: str):
+    return backend().writing(name)
+
+
+def open_blob(name: str) -> BinaryIO:
+    return backend().open(name)
+
+
+def delete(name: str) -> bool:
+    return backend().delete(name)
+
+
+def exists(name: str) -> bool:
+    return backend().exists(name)
+
+
+def size_of(name: str) -> int:
+    return backend().size(name)
+
+
+def names(older_than_seconds: float = 0) -> Iterator[str]:
+    return backend().names(older_than_seconds)
+
+
+def remove_leftovers(older_than_seconds: float) -> int:
+    return backend().remove_leftovers(older_than_seconds)
+
+
+def path_of(name: str) -> Path:
+    """The local file of a blob (local storage only: the age CLI and tests use it)."""
+    blobs = backend()
+    if not isinstance(blobs, LocalBlobs):
+        raise TypeError("blobs are not on the local disk")
+    return blobs.path_of(name)
+
+
+def vault_dir() -> Path:
+    return path_of("x").parent

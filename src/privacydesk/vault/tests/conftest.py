@@ -1,0 +1,29 @@
+import io
+
+import pytest
+
+from privacydesk.vault import services
+
+
+@pytest.fixture(autouse=True)
+def _vault_dir(settings, tmp_path):
+    settings.VAULT_DIR = tmp_path / "vault"
+
+
+@pytest.fixture
+def job(db):
+    return services.create_job(
+        contact_email="klant@example.nl", device="Laptop, 500 GB", actor="system:test"
+    ).job
+
+
+@pytest.fixture
+def put(job):
+    """``put(b"data", b"name")`` stores bytes as an item of ``job``."""
+
+    def store(data: bytes, raw_name: bytes = b"file.bin", target=None):
+        return services.store(
+            target or job, io.BytesIO(data), raw_name=raw_name, actor="system:test"
+        )
+
+    return store

@@ -1,0 +1,130 @@
+"""The S3-compatible storage path, against moto's standalone server over real HTTP.
+
+No S3 server can be installed here; moto's server stands in for S3/MinIO (docs/operations.md).
+"""
+
+import io
+import os
+
+import boto3
+import pyrage
+import pytest
+from moto.server import ThreadedMotoServer
+
+from privacydesk.testing import free_port
+from privacydesk.vault import erasure, services, storage
+from privacydesk.vault.models import VaultItem
+
+BUCKET = "privacydesk-vault"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(settings, s3_endpoint):
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    bucket = f"{BUCKET}-{os.urandom(4).hex()}"
+    client.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    settings.VAULT_STORAGE = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "vault": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_endpoint,
+                "region_name": "eu-west-1",
+                "access_key": "test",
+                "secret_key": "test",
+                "location": "vault",
+                "file_overwrite": False,
+                "default_acl": None,
+            },
+        },
+    }
+    storage._backend.cache_clear()
+    yield client, bucket
+    storage._backend.cache_clear()
+
+
+def _keys(client, bucket):
+    return [o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+
+def test_store_and_read_through_s3(s3, put):
+    client, bucket = s3
+    data = os.urandom(12 * 1024 * 1024)  # more than two multipart parts
+    item = put(data, b"disk.img")
+    assert _keys(client, bucket) == [f"vault/{item.blob}"]
+    body = client.get_object(Bucket=bucket, Key=f"vault/{item.blob}")["Body"].read()
+    assert body.startswith(b"age-encryption.org/v1\n") and data[:1000] not in body
+    out = io.BytesIO()
+    services.decrypt_to(item, out)
+    assert out.getvalue() == data
+
+
+def test_failed_upload_leaves_no_object(s3, job):
+    client, bucket = s3
+
+    class Broken(io.RawIOBase):
+        sent = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            if self.sent > 11 * 1024 * 1024:
+                raise OSError("disk read error")
+            n = len(buffer)
+            buffer[:n] = b"\0" * n
+            self.sent += n
+            return n
+
+    with pytest.raises(pyrage.EncryptError, match="disk read error"):
+        services.store(job, Broken(), raw_name=b"dying-disk.img", actor="system:test")
+    assert _keys(client, bucket) == []
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert not VaultItem.objects.exists()
+
+
+def test_sweep_erases_objects_and_unfinished_uploads(s3, put):
+    client, bucket = s3
+    item = put(b"x" * 1000)
+    client.create_multipart_upload(Bucket=bucket, Key="vault/killed-upload.age")
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    after = timezone.make_aware(
+        datetime.combine(item.expires_on + timedelta(days=1), datetime.min.time())
+    )
+    report = erasure.sweep(now=after, leftover_age_seconds=0)
+    assert report.items_erased == 1 and report.leftovers_removed == 1
+    assert _keys(client, bucket) == []
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_tampered_object_is_detected(s3, put):
+    client, bucket = s3
+    item = put(os.urandom(100_000))
+    key = f"vault/{item.blob}"
+    blob = bytearray(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+    blob[len(blob) // 2] ^= 1
+    client.put_object(Bucket=bucket, Key=key, Body=bytes(blob))
+    with pytest.raises(OSError):
+        services.decrypt_to(item, io.BytesIO())
