@@ -20,9 +20,15 @@ IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 # Candidate IPv6 tokens; each is confirmed with the ipaddress module before it is replaced.
 IPV6_RE = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?![\w:])")
 # Dutch and international numbers: +31 6 12345678, 06-12345678, 0031 20 123 4567, (020) 1234567.
+# Not inside hexadecimal ids: a UUID such as cf5858b1-0953-4553-8971-... holds digit runs
+# separated by dashes that would otherwise read as a phone number.
 PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+|00)?(?:\(?\d{1,4}\)?[\s\-.]?){1,2}\d{2,4}[\s\-.]?\d{2,4}[\s\-.]?\d{0,4}(?!\w)"
+    r"(?<![\w+])(?<![0-9A-Fa-f]-)(?:\+|00)?(?:\(?\d{1,4}\)?[\s\-.]?){1,2}\d{2,4}[\s\-.]?"
+    r"\d{2,4}[\s\-.]?\d{0,4}(?!\w)(?!-[0-9A-Fa-f])"
 )
+
+# The customer's download link is a bearer secret: it must not be readable from a log.
+VAULT_LINK_RE = re.compile(r"(/vault/)[^/\s\"?]+")
 
 EMAIL_MASK = "[email]"
 IP_MASK = "[ip]"
@@ -60,7 +66,9 @@ def _mask_phone(match: re.Match[str]) -> str:
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with e-mail addresses, IP addresses and phone numbers masked."""
+    """Return ``text`` with e-mail addresses, IP addresses, phone numbers and download-link
+    tokens masked."""
+    text = VAULT_LINK_RE.sub(r"\1[token]", text)
     text = EMAIL_RE.sub(EMAIL_MASK, text)
     text = IPV6_RE.sub(_mask_ipv6, text)
     text = IPV4_RE.sub(_mask_ipv4, text)

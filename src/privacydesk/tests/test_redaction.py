@@ -99,3 +99,23 @@ def test_configured_logging_masks_in_a_real_process(tmp_path):
     assert "Not Found: /nothing-here/[email]/" in logged
     for value in ("klant@example.nl", "12345678", "203.0.113.9"):
         assert value not in logged
+
+
+def test_uuids_are_not_phone_numbers():
+    """About one random UUID in a thousand has dash-separated digit runs like a phone number."""
+    for value in (
+        "cf5858b1-0953-4553-8971-4a2b3c4d5e6f",
+        "00000000-0000-4000-8000-000000000000",
+        "12345678-1234-4123-8123-123456789012",
+    ):
+        assert redact(f"item {value} stored") == f"item {value} stored"
+
+
+@given(st.uuids())
+def test_no_uuid_is_masked(value):
+    assert redact(str(value)) == str(value)
+
+
+def test_download_link_tokens_are_masked():
+    line = '"GET /en/vault/eyJqIjoxLCJ2IjoxfQ:1xWAn0:qAAxc1CItHtIR8V/items/x/ HTTP/1.1" 200'
+    assert redact(line) == '"GET /en/vault/[token]/items/x/ HTTP/1.1" 200'

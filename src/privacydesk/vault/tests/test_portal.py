@@ -122,9 +122,10 @@ def actions(job) -> list[str]:
 # -- the link ----------------------------------------------------------------------------
 def test_a_wrong_link_is_not_found(client, new_job):
     store(new_job.job, b"data", b"a.txt")
-    response = client.get("/vault/not-a-token/")
+    response = client.get("/en/vault/not-a-token/")
     assert response.status_code == 404
     assert "not valid" in response.content.decode()
+    assert client.get("/vault/not-a-token/").status_code == 404
     good = token(new_job)
     assert client.get(f"/vault/{good[:-2]}xx/").status_code == 404
     assert client.get(f"/vault/{good}/").status_code == 200
