@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from privacydesk.audit.models import AuditEntry
+from privacydesk.backoffice.admin_base import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "at", "actor", "action", "object_type", "object_id", "subject_ref")
     list_filter = ("action", "object_type", ("at", admin.DateFieldListFilter))
     search_fields = ("=actor", "=object_id", "=subject_ref", "action")
@@ -17,12 +18,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,17 +1,7 @@
 from django.contrib import admin
 
+from privacydesk.backoffice.admin_base import ReadOnlyAdmin
 from privacydesk.jobs.models import PeriodicRun, WorkerHeartbeat
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PeriodicRun)

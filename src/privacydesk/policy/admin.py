@@ -2,32 +2,22 @@
 
 from django.contrib import admin
 
+from privacydesk.backoffice.admin_base import ReadOnlyAdmin
 from privacydesk.policy.models import ModelRevision, PolicyVersion, ProcessingActivity
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ProcessingActivity)
-class ProcessingActivityAdmin(ReadOnly):
+class ProcessingActivityAdmin(ReadOnlyAdmin):
     list_display = ("key", "name_nl", "legal_basis", "retention", "retention_from", "active")
     list_filter = ("legal_basis", "active")
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(ReadOnly):
+class PolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ("number", "effective_date", "published_at", "note")
     exclude = ("html_nl", "html_en")
 
 
 @admin.register(ModelRevision)
-class ModelRevisionAdmin(ReadOnly):
+class ModelRevisionAdmin(ReadOnlyAdmin):
     list_display = ("sha256", "loaded_at")

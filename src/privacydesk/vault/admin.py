@@ -10,20 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
 
+from privacydesk.backoffice.admin_base import ReadOnlyAdmin
 from privacydesk.vault.models import RecoveryJob
 
 
 @admin.register(RecoveryJob)
-class RecoveryJobAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class RecoveryJobAdmin(ReadOnlyAdmin):
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [

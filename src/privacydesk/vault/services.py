@@ -205,8 +205,8 @@ def export_to_file(
                             progress(len(chunk))
             else:
                 decrypt_to(item, fh, progress=progress)
-            fh.flush()
-            os.fsync(fh.fileno())
+        # Renamed into place only now that every byte was decrypted and verified. (A copy for
+        # the user needs no fsync; the vault's own blobs do, before their rows are committed.)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
