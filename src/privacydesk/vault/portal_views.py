@@ -63,6 +63,17 @@ def _item(
     return item, None
 
 
+def _unlocked_item(
+    request: HttpRequest, token: str, item_id
+) -> tuple[RecoveryJob | None, VaultItem | None, Refusal | None]:
+    """The job (PIN given in this session) and one of its live items, or the refusal page."""
+    job, refusal = _unlocked(request, token)
+    if refusal is not None:
+        return None, None, refusal
+    item, refusal = _item(request, job, item_id)
+    return job, item, refusal
+
+
 def _file_headers(response: HttpResponse, filename: str, content_type: str) -> HttpResponse:
     response["Content-Type"] = content_type
     response["Content-Disposition"] = content_disposition_header(True, filename)
@@ -160,10 +171,7 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def download(request: HttpRequest, token: str, item_id) -> HttpResponse:
     """The decrypted item, verified before its last byte; Range for resuming."""
-    job, refusal = _unlocked(request, token)
-    if refusal is not None:
-        return refusal
-    item, refusal = _item(request, job, item_id)
+    job, item, refusal = _unlocked_item(request, token, item_id)
     if refusal is not None:
         return refusal
     return _ranged(
@@ -180,10 +188,7 @@ def download(request: HttpRequest, token: str, item_id) -> HttpResponse:
 @require_safe
 def download_encrypted(request: HttpRequest, token: str, item_id) -> HttpResponse:
     """The stored age file as it is, for decryption at home with the item's key."""
-    job, refusal = _unlocked(request, token)
-    if refusal is not None:
-        return refusal
-    item, refusal = _item(request, job, item_id)
+    job, item, refusal = _unlocked_item(request, token, item_id)
     if refusal is not None:
         return refusal
     return _ranged(
@@ -200,10 +205,7 @@ def download_encrypted(request: HttpRequest, token: str, item_id) -> HttpRespons
 @require_GET
 def item_key(request: HttpRequest, token: str, item_id) -> HttpResponse:
     """The item's age identity as ``<name>.key`` (audited as ``vault.key_revealed``)."""
-    job, refusal = _unlocked(request, token)
-    if refusal is not None:
-        return refusal
-    item, refusal = _item(request, job, item_id)
+    _job, item, refusal = _unlocked_item(request, token, item_id)
     if refusal is not None:
         return refusal
     name = rules.download_name(item)
