@@ -1,96 +1,64 @@
-"""The age format (via pyrage) with a fresh X25519 identity per item (P4, P11).
+"""Item encryption: one age file per item, for a fresh X25519 identity (P4, P11).
 
-Every item is one age file encrypted to its own identity; that identity, the item key, is kept
-only wrapped under a day key (see ``keyring``). Any age implementation, the Debian ``age``
-CLI included, can decrypt an item given its identity.
+Every item is one age file (see ``age``) encrypted to its own identity; that identity, the
+item key, is kept only wrapped under a day key (see ``keyring``). Any age implementation, the
+Debian ``age`` CLI included, can decrypt an item given its identity.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-import pyrage
-from pyrage import x25519
+from privacydesk.vault import age
+from privacydesk.vault.age import AgeError, BackgroundSha256, Identity, Sealed
 
-PROGRESS_STEP = 4 * 1024 * 1024
-
-
-class _Counting:
-    """Counts and hashes bytes; reports progress in steps (a callback per 8 KiB costs)."""
-
-    def __init__(self, progress: Callable[[int], None] | None):
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-        self.progress = progress
-        self._unreported = 0
-
-    def _seen(self, data) -> None:
-        self.sha256.update(data)
-        self.size += len(data)
-        if self.progress is not None:
-            self._unreported += len(data)
-            if self._unreported >= PROGRESS_STEP:
-                self.progress(self._unreported)
-                self._unreported = 0
-
-    def report_rest(self) -> None:
-        if self.progress is not None and self._unreported:
-            self.progress(self._unreported)
-            self._unreported = 0
+__all__ = [
+    "AgeError",
+    "BackgroundSha256",
+    "Identity",
+    "Sealed",
+    "decrypt",
+    "decrypted_batches",
+    "encrypt",
+    "identity_from",
+    "new_identity",
+]
 
 
-class HashingReader(_Counting):
-    """Wraps a binary file: counts and hashes every byte read (the plaintext's SHA-256)."""
-
-    def __init__(self, raw: BinaryIO, progress: Callable[[int], None] | None = None):
-        super().__init__(progress)
-        self.raw = raw
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
-        self._seen(data)
-        return data
-
-    def readinto(self, buffer) -> int:
-        n = self.raw.readinto(buffer)
-        if n:
-            self._seen(memoryview(buffer)[:n])
-        return n or 0
+def new_identity() -> Identity:
+    return Identity.generate()
 
 
-class HashingWriter(_Counting):
-    """Wraps a binary writer: counts and hashes every byte written."""
-
-    def __init__(self, raw, progress: Callable[[int], None] | None = None):
-        super().__init__(progress)
-        self.raw = raw
-
-    def write(self, data) -> int:
-        self._seen(data)
-        return self.raw.write(data) or len(data)
-
-    def flush(self) -> None:
-        if hasattr(self.raw, "flush"):
-            self.raw.flush()
+def identity_from(secret: bytes) -> Identity:
+    return Identity.parse(secret.decode())
 
 
-def new_identity() -> x25519.Identity:
-    return x25519.Identity.generate()
+def encrypt(
+    source: BinaryIO,
+    target: BinaryIO,
+    identity: Identity,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Sealed:
+    """Stream ``source`` into ``target`` as an age file for ``identity`` (constant memory);
+    returns the plaintext's size and SHA-256."""
+    return age.encrypt(source, target, identity.to_public(), progress=progress)
 
 
-def identity_from(secret: bytes) -> x25519.Identity:
-    return x25519.Identity.from_str(secret.decode())
+def decrypted_batches(
+    source: BinaryIO, identity: Identity, *, first_chunk: int = 0
+) -> Iterator[list[bytes]]:
+    """The authenticated plaintext of an age file, in batches of 64 KiB chunks, optionally
+    from chunk ``first_chunk`` on (``source`` must then be seekable)."""
+    opened = age.open_file(source, identity)
+    if first_chunk:
+        opened.seek_chunk(first_chunk)
+    return opened.batches()
 
 
-def encrypt(source: BinaryIO, target: BinaryIO, identity: x25519.Identity) -> None:
-    """Stream ``source`` into ``target`` as an age file for ``identity`` (constant memory)."""
-    pyrage.encrypt_io(source, target, [identity.to_public()])
-
-
-def decrypt(source: BinaryIO, target, identity: x25519.Identity) -> None:
-    """Stream an age file to ``target``. Raises on a wrong key, corruption or truncation —
-    after part of the plaintext may already be written, so callers write to a temporary
-    place and keep it only if this returns."""
-    pyrage.decrypt_io(source, target, [identity])
+def decrypt(source: BinaryIO, target, identity: Identity) -> int:
+    """Stream an age file to ``target``. Raises :class:`AgeError` on a wrong key, corruption
+    or truncation — after part of the plaintext may already be written, so callers write to
+    a temporary place and keep it only if this returns."""
+    return age.decrypt(source, target.write, identity)

@@ -5,24 +5,23 @@ The views in ``portal_views.py`` are thin; the rules live here:
 * A link (see ``links``) plus the job's PIN unlock the job for one browser session. Every
   wrong PIN is counted in the database; at ``VAULT_PIN_ATTEMPTS`` the link is locked, and a
   locked link refuses even the right PIN until staff lift the lock with :func:`unlock`.
-* Downloads are streamed: decryption (pyrage, blocking) runs in a thread that writes into a
-  small bounded queue, the response iterates that queue. Nothing is copied to disk.
-* A download never *looks* complete unless the item was verified. The last bytes are held
-  back until the whole item has been decrypted and its size and SHA-256 checked; on any
-  failure the iterator raises :class:`StreamFailed`, so the server aborts the connection and
-  the browser sees a short body (Content-Length) or a chunked body without its end (ZIP).
+* Downloads are streamed: the response is a generator that decrypts as the client reads.
+  Nothing is copied to disk; a Range request starts decrypting at the 64 KiB chunk that holds
+  its first byte.
+* A download never *looks* complete unless what it sends was verified. Every chunk is
+  authenticated before it is sent; for a whole item the last bytes are also held back until
+  its size and SHA-256 were checked. On any failure the iterator raises
+  :class:`StreamFailed`, so the server aborts the connection and the browser sees a short
+  body (Content-Length) or a chunked body without its end (ZIP).
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import logging
-import queue
 import re
-import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 
 SESSION_KEY = "vault_portal_unlocked"
 CHUNK = 64 * 1024
-QUEUE_CHUNKS = 8
 LIVE_STATES = (VaultItem.State.STORED, VaultItem.State.HELD)
 
 
@@ -305,143 +303,18 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 
 # -- streaming ---------------------------------------------------------------------------
-class _Cancelled(Exception):
-    """The response went away (client disconnected); the producer stops."""
-
-
-_END = object()
-
-
-class _Pipe:
-    """Runs ``work(writer)`` in a thread; the writer's bytes come out of :meth:`chunks`.
-
-    The queue is bounded, so the producer waits for a slow client (constant memory). Small
-    writes are gathered into chunks of ``CHUNK`` bytes. If ``work`` raises, :meth:`chunks`
-    raises :class:`StreamFailed` after the chunks written before the failure. ``abort()``
-    (called by ``work`` itself) drops everything written from then on.
-    """
-
-    def __init__(self, work: Callable[[_Pipe], None], name: str):
-        self._work = work
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
-        self._cancelled = threading.Event()
-        self._aborted = False
-        self._buffer = bytearray()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    # producer side (the thread)
-    def write(self, data) -> int:
-        n = len(data)
-        if self._aborted:
-            return n
-        self._buffer += data
-        while len(self._buffer) >= CHUNK:
-            self._put(bytes(self._buffer[:CHUNK]))
-            del self._buffer[:CHUNK]
-        return n
-
-    def flush(self) -> None:
-        """Nothing to do: chunks leave when they are full or when the work is done."""
-
-    def abort(self) -> None:
-        """From now on written bytes go nowhere (e.g. a ZIP entry's trailer after a failure)."""
-        self._aborted = True
-        self._buffer.clear()
-
-    def _put(self, obj) -> None:
-        while True:
-            if self._cancelled.is_set():
-                raise _Cancelled
-            try:
-                self._queue.put(obj, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-
-    def _run(self) -> None:
-        try:
-            self._work(self)
-            if self._buffer and not self._aborted:
-                self._put(bytes(self._buffer))
-                self._buffer.clear()
-        except BaseException as exc:  # handed to the consumer, which raises it
-            self._error = exc
-        finally:
-            with contextlib.suppress(_Cancelled):
-                self._put(_END)
-
-    # consumer side (the response)
-    def chunks(self) -> Iterator[bytes]:
-        self._thread.start()
-        while True:
-            chunk = self._queue.get()
-            if chunk is _END:
-                break
-            yield chunk
-        self._thread.join()
-        if self._error is not None:
-            raise StreamFailed(f"{self._thread.name}: {self._error!r}") from self._error
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-        while True:  # make room, so a producer blocked in put() sees the cancellation
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                break
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> _Pipe:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.cancel()
-
-
-def _held_back(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Yield ``chunks`` one behind: the last one only after the iterator ended without error."""
-    pending = b""
-    for chunk in chunks:
-        if not chunk:
-            continue
-        if pending:
-            yield pending
-        pending = chunk
-    if pending:
-        yield pending
-
-
 def decrypted(item: VaultItem, first: int = 0, last: int | None = None) -> Iterator[bytes]:
     """The plaintext of ``item`` (bytes ``first``..``last`` inclusive), verified.
 
-    age offers no random access through pyrage, so a range is cut out of a decryption from
-    the start; decryption goes on to the end (discarding) because the last byte of the range
-    is sent only once the whole item has been checked.
+    A plain generator: it decrypts as the client reads (constant memory, no thread), from
+    the chunk that holds ``first``. Every chunk is authenticated before it is sent; a whole
+    item's last piece waits for its SHA-256 check as well (see ``services.plaintext``).
     """
-    if last is None:
-        last = item.size - 1
-
-    def work(pipe: _Pipe) -> None:
-        services.decrypt_to(item, pipe)
-
-    def cut(chunks: Iterator[bytes]) -> Iterator[bytes]:
-        pos = 0
-        for chunk in chunks:
-            lo, hi = max(first - pos, 0), min(last + 1 - pos, len(chunk))
-            pos += len(chunk)
-            if lo < hi:
-                yield chunk if (lo, hi) == (0, len(chunk)) else chunk[lo:hi]
-        if pos != item.size:  # decrypt_to checked this already; never trust one check
-            raise StreamFailed(f"item {item.pk}: {pos} bytes, expected {item.size}")
-
-    with _Pipe(work, name=f"vault-decrypt-{item.pk}") as pipe:
-        try:
-            yield from _held_back(cut(pipe.chunks()))
-        except StreamFailed:
-            log.error("download of vault item %s aborted: it failed verification", item.pk)
-            raise
+    try:
+        yield from services.plaintext(item, first, last)
+    except services.ContentMismatch as exc:
+        log.error("download of vault item %s aborted: it failed verification", item.pk)
+        raise StreamFailed(str(exc)) from exc
 
 
 def encrypted(item: VaultItem, first: int, last: int) -> Iterator[bytes]:
@@ -470,45 +343,54 @@ def _zip_time(item: VaultItem) -> tuple[int, int, int, int, int, int]:
     return (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
 
 
+class _Collector:
+    """A write-only file for ``zipfile``: keeps what was written until it is taken."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to do: :meth:`take` hands everything on."""
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
 def zipped(items: list[VaultItem]) -> Iterator[bytes]:
     """A ZIP of ``items``, streamed (data descriptors, no seeking, no temporary file).
 
-    If an item fails verification nothing more is sent: not the entry's trailer, not the
-    central directory, and the iterator raises so the connection is aborted.
+    A generator that decrypts as the client reads. If an item fails verification nothing
+    more is sent: not the entry's trailer (its CRC and size would make the partial data look
+    like a whole file), not the central directory; it raises so the connection is aborted.
     """
-    names = zip_names(items)
-
-    def work(pipe: _Pipe) -> None:
-        archive = zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED)
+    out = _Collector()
+    archive = zipfile.ZipFile(out, mode="w", compression=zipfile.ZIP_STORED)
+    for item, name in zip(items, zip_names(items), strict=True):
+        info = zipfile.ZipInfo(name, date_time=_zip_time(item))
+        info.compress_type = zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        info.file_size = item.size  # known: ZIP64 only where the size needs it
+        entry = archive.open(info, mode="w")
         try:
-            for item, name in zip(items, names, strict=True):
-                info = zipfile.ZipInfo(name, date_time=_zip_time(item))
-                info.compress_type = zipfile.ZIP_STORED
-                info.external_attr = 0o644 << 16
-                info.file_size = item.size  # known: ZIP64 only where the size needs it
-                with archive.open(info, mode="w") as entry:
-                    try:
-                        services.decrypt_to(item, entry)
-                    except BaseException:
-                        # Before the entry is closed: its trailer (CRC and size of what was
-                        # written) would make the partial data look like a whole file.
-                        pipe.abort()
-                        raise
-        except BaseException:
-            pipe.abort()
-            with contextlib.suppress(Exception):
-                archive.close()  # into the void; nothing more reaches the client
-            raise
-        archive.close()
-
-    with _Pipe(work, name="vault-zip") as pipe:
-        try:
-            yield from _held_back(pipe.chunks())
-        except StreamFailed:
-            log.error(
-                "ZIP download of job %s aborted: an item failed verification", items[0].job_id
-            )
-            raise
+            for chunk in services.plaintext(item):
+                entry.write(chunk)
+                if data := out.take():
+                    yield data
+        except services.ContentMismatch as exc:
+            out.take()  # nothing after the failure leaves, whatever closes the entry later
+            log.error("ZIP download of job %s aborted: an item failed verification", item.job_id)
+            raise StreamFailed(str(exc)) from exc
+        entry.close()
+        if data := out.take():
+            yield data
+    archive.close()
+    yield out.take()
 
 
 # -- offline decryption ------------------------------------------------------------------

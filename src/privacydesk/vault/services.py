@@ -5,6 +5,7 @@ Erasure (the sweep and certificates) lives in ``erasure.py``; the customer link 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
 from privacydesk.policy.schema import Duration
-from privacydesk.vault import crypto, keyring, links, names, storage
+from privacydesk.vault import age, crypto, keyring, links, names, storage
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
 
@@ -97,11 +98,9 @@ def store(
     now = timezone.now()
     expires = expiry_for(now)
     identity = crypto.new_identity()
-    reader = crypto.HashingReader(source, progress)
     blob = f"{item_id.hex}.age"
     with storage.writing(blob) as out:
-        crypto.encrypt(reader, out, identity)
-    reader.report_rest()
+        sealed = crypto.encrypt(source, out, identity, progress=progress)
     key_name = keyring.day_name(expires)
     wrapped = keyring.wrap(key_name, str(item_id), str(identity).encode())
     try:
@@ -111,8 +110,8 @@ def store(
                 job=job,
                 name=display or names.display_name(raw_name),
                 raw_name=raw_name,
-                size=reader.size,
-                sha256=reader.sha256.hexdigest(),
+                size=sealed.size,
+                sha256=sealed.sha256,
                 blob=blob,
                 created_at=now,
                 expires_on=expires,
@@ -124,7 +123,7 @@ def store(
                 action="vault.item_stored",
                 obj=item,
                 subject=_subject(job),
-                detail={"job": job.pk, "size": reader.size},
+                detail={"job": job.pk, "size": sealed.size},
             )
     except BaseException:
         storage.delete(blob)
@@ -167,19 +166,74 @@ def item_identity(item: VaultItem):
     return crypto.identity_from(secret)
 
 
+def plaintext(
+    item: VaultItem,
+    first: int = 0,
+    last: int | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """The plaintext of ``item``, bytes ``first``..``last`` (inclusive), verified as it goes.
+
+    Every chunk is authenticated by the age format before it is yielded (its position and
+    whether it is the final one are part of its nonce), so nothing altered, reordered or cut
+    off comes out. The whole item is checked once more against its size and SHA-256, and its
+    last piece is held back until that check passed. A range starts at the chunk that holds
+    ``first`` (no decryption of what lies before it). Raises :class:`ContentMismatch`.
+    """
+    if last is None:
+        last = item.size - 1
+    identity = item_identity(item)
+    whole = first == 0 and last == item.size - 1
+    first_chunk = first // age.CHUNK
+    position = first_chunk * age.CHUNK
+    digest = age.BackgroundSha256() if whole else None
+    pending = b""
+    try:
+        with contextlib.ExitStack() as stack:
+            opened = age.open_file(stack.enter_context(storage.open_blob(item.blob)), identity)
+            if first_chunk:
+                offset = opened.chunk_offset(first_chunk)
+                opened.seek_chunk(
+                    first_chunk, stack.enter_context(storage.open_blob(item.blob, offset))
+                )
+            for batch in opened.batches():
+                if digest is not None:
+                    digest.update(*batch)
+                for chunk in batch:
+                    start = position
+                    position += len(chunk)
+                    if position <= first or start > last:
+                        continue
+                    if pending:
+                        yield pending
+                        if progress is not None:
+                            progress(len(pending))
+                    inside = first <= start and position <= last + 1
+                    pending = chunk if inside else chunk[max(first - start, 0) : last + 1 - start]
+                if not whole and position > last:
+                    break
+    except age.AgeError as exc:
+        raise ContentMismatch(f"item {item.pk}: {exc}") from exc
+    finally:
+        if digest is not None:
+            digest.close()
+    if whole and (position != item.size or digest.hexdigest() != item.sha256):
+        raise ContentMismatch(f"item {item.pk}: content does not match its SHA-256")
+    if pending:
+        yield pending
+        if progress is not None:
+            progress(len(pending))
+
+
 def decrypt_to(item: VaultItem, target, *, progress: Callable[[int], None] | None = None) -> None:
     """Decrypt ``item`` into ``target`` and check size and SHA-256; raises on any mismatch.
 
     ``target`` may have received part of the plaintext when this raises: callers write to a
     temporary place, or abort the connection (never present partial data as complete).
     """
-    identity = item_identity(item)
-    writer = crypto.HashingWriter(target, progress)
-    with storage.open_blob(item.blob) as source:
-        crypto.decrypt(source, writer, identity)
-    writer.report_rest()
-    if writer.size != item.size or writer.sha256.hexdigest() != item.sha256:
-        raise ContentMismatch(f"item {item.pk}: content does not match its SHA-256")
+    for chunk in plaintext(item, progress=progress):
+        target.write(chunk)
 
 
 def export_to_file(
