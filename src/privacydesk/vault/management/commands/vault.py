@@ -43,6 +43,9 @@ def _progress(console: Console, *, enabled: bool) -> Progress:
 
 class Command(BaseCommand):
     help = "The recovery vault: jobs, items, keys, erasure sweep and certificates."
+    # Run for every file a technician stores: Django's system checks (admin, URLs, security
+    # settings) guard the web site and run with ``migrate``, ``check`` and the server, not here.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--user", default=os.environ.get("PRIVACYDESK_CLI_USER", ""))
