@@ -127,3 +127,12 @@ def test_tampered_object_is_detected(s3, put):
     client.put_object(Bucket=bucket, Key=key, Body=bytes(blob))
     with pytest.raises(services.ContentMismatch):
         services.decrypt_to(item, io.BytesIO())
+
+
+def test_a_range_is_read_from_its_chunk_on(s3, put):
+    """A ranged GET fetches the payload from the chunk that holds the first byte."""
+    data = os.urandom(300_000)
+    item = put(data)
+    first = 3 * 64 * 1024 + 5
+    assert b"".join(services.plaintext(item, first, 250_000)) == data[first:250_001]
+    assert b"".join(services.plaintext(item, 0, 9)) == data[:10]
