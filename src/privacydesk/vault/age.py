@@ -195,7 +195,7 @@ class BackgroundSha256:
     ``update`` hands over immutable ``bytes``; a bounded queue keeps memory constant.
     """
 
-    def __init__(self, depth: int = 4):
+    def __init__(self, depth: int = 2):
         self._digest = hashlib.sha256()
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._thread = threading.Thread(target=self._run, name="vault-sha256", daemon=True)
@@ -242,28 +242,27 @@ def encrypt(
     seal = _payload_aead(file_key, nonce).encrypt
     write = target.write
     digest = BackgroundSha256()
-    batch = BATCH * CHUNK
     size = 0
     counter = 0
+    # The last chunk read waits ("carry") until the next read shows whether it is the final
+    # one; an empty file has one final chunk, empty.
+    carry = b""
     try:
-        current = _read_full(source, batch)
-        while True:
-            following = _read_full(source, batch) if len(current) == batch else b""
-            digest.update(current)
-            size += len(current)
-            view = memoryview(current)
-            # The final chunk is the last of the last batch; an empty file has one, empty.
-            starts = range(0, max(len(current), 1), CHUNK)
-            final_start = starts[-1] if not following else -1
-            for start in starts:
-                last = start == final_start
-                write(seal(_chunk_nonce(counter, last), view[start : start + CHUNK], None))
+        while data := _read_full(source, BATCH * CHUNK):
+            digest.update(data)
+            size += len(data)
+            if carry:
+                write(seal(_chunk_nonce(counter, False), carry, None))
                 counter += 1
-            if progress is not None and current:
-                progress(len(current))
-            if not following:
-                break
-            current = following
+            view = memoryview(data)
+            starts = range(0, len(data), CHUNK)
+            for start in starts[:-1]:
+                write(seal(_chunk_nonce(counter, False), view[start : start + CHUNK], None))
+                counter += 1
+            carry = bytes(view[starts[-1] :])
+            if progress is not None:
+                progress(len(data))
+        write(seal(_chunk_nonce(counter, True), carry, None))
     finally:
         digest.close()
     return Sealed(size=size, sha256=digest.hexdigest())
@@ -407,41 +406,46 @@ class Opened:
         self._started = True
         source = self.source
         counter = self._first
-        batch = BATCH * SEALED
-        current = self._pending + _read_full(source, batch - len(self._pending))
+        data = self._pending + _read_full(source, BATCH * SEALED - len(self._pending))
         self._pending = b""
-        if not current:
+        if not data:
             raise PayloadError("the payload is missing (truncated file)")
-        while True:
-            following = _read_full(source, batch) if len(current) == batch else b""
-            view = memoryview(current)
+        # The last chunk read waits ("carry") until the next read shows whether it must be
+        # the final one.
+        carry = b""
+        while data:
             opened: list[bytes] = []
-            failure = None
-            for start in range(0, len(current), SEALED):
-                sealed = view[start : start + SEALED]
-                last = not following and start + SEALED >= len(current)
-                if len(sealed) < TAG:
-                    failure = PayloadError("the last chunk is cut off (truncated file)")
-                    break
-                try:
-                    plain = self._open(_chunk_nonce(counter, last), sealed, None)
-                except InvalidTag:
-                    failure = PayloadError(
-                        f"chunk {counter} fails authentication (the file was changed or cut off)"
-                    )
-                    break
-                if last and not plain and counter > 0:
-                    failure = PayloadError("an empty final chunk after data")
-                    break
-                opened.append(plain)
-                counter += 1
-            if opened:  # the chunks before a failure are authentic; then the error
+            try:
+                if carry:
+                    opened.append(self._open_chunk(counter, carry, last=False))
+                    counter += 1
+                view = memoryview(data)
+                starts = range(0, len(data), SEALED)
+                for start in starts[:-1]:
+                    opened.append(self._open_chunk(counter, view[start : start + SEALED], False))
+                    counter += 1
+            except PayloadError:
+                if opened:  # the chunks before a failure are authentic; then the error
+                    yield opened
+                raise
+            carry = bytes(view[starts[-1] :])
+            if opened:
                 yield opened
-            if failure is not None:
-                raise failure
-            if not following:
-                return
-            current = following
+            data = _read_full(source, BATCH * SEALED)
+        final = self._open_chunk(counter, carry, last=True)
+        if not final and counter > 0:
+            raise PayloadError("an empty final chunk after data")
+        yield [final]
+
+    def _open_chunk(self, counter: int, sealed, last: bool) -> bytes:
+        if len(sealed) < TAG:
+            raise PayloadError("the last chunk is cut off (truncated file)")
+        try:
+            return self._open(_chunk_nonce(counter, last), sealed, None)
+        except InvalidTag:
+            raise PayloadError(
+                f"chunk {counter} fails authentication (the file was changed or cut off)"
+            ) from None
 
     def chunks(self) -> Iterator[bytes]:
         """The plaintext, authenticated, chunk by chunk (64 KiB each but the last)."""
