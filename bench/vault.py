@@ -9,7 +9,9 @@ their throughput (put_mb_s, get_mb_s), the bytes over the time spent on them. ``
 ``age -d`` on the same file and ``cp`` (the disk's limit) are the references, measured in the
 same run. Peak memory is the largest resident set of the process.
 Runs an embedded installation (SQLite, folders) in a temporary directory. Each figure is the
-best of three rounds; a round runs every operation once, each started after ``sync``.
+best of five rounds (``--rounds``); a round runs every operation once, each started after
+``sync``. Because the machine drifts, the ratios are also paired within each round and their
+median is printed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -171,6 +174,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--size-mib", type=int)
     parser.add_argument("--items", type=int)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     size = (args.size_mib or (256 if args.quick else 2048)) * MIB
     items = args.items or (10_000 if args.quick else 100_000)
@@ -230,7 +234,7 @@ def main() -> None:
         # Rounds: every operation once per round, so that all of them meet the disk in the
         # same state (a virtual disk's speed drifts over minutes); the best round counts.
         runs: dict[str, list] = {name: [] for name in steps}
-        for _round in range(3):
+        for _round in range(args.rounds):
             for name, (command, leftovers) in steps.items():
                 command = command() if callable(command) else command
                 runs[name].append(measured(command, env, repeats=1))
@@ -280,6 +284,22 @@ def main() -> None:
         enc_ratio = piped["age -r > null"] / piped["vault encrypt > null"]
         dec_ratio = piped["age -d > null"] / piped["vault decrypt > null"]
         print(f"{'sweep':<22}{sweep_s:>9.2f}{'':>8}{'':>10}{f'{items:,} items':>16}")
+        # Paired within each round (both met the disk and CPU in the same state): the median
+        # of these ratios is the figure least moved by the machine's drift.
+        paired = {
+            "put/age -r": ("vault put", "age -r"),
+            "put/age -r+sync": ("vault put", "age -r+sync"),
+            "get/age -d": ("vault get", "age -d"),
+        }
+        medians = {}
+        for label, (ours, theirs) in paired.items():
+            ratios = [
+                (mine[0] - startup[ours]) ** -1 / (ref[0] ** -1)
+                for mine, ref in zip(runs[ours], runs[theirs], strict=True)
+            ]
+            medians[label] = statistics.median(ratios)
+            shown = " ".join(f"{r:.2f}" for r in ratios)
+            print(f"per round {label:<16} {shown}   median {medians[label]:.2f}x")
         put_vs_sync = throughput["vault put"] / rate["age -r+sync"]
         print(f"vault put (fsynced) / (age -r + sync): {put_vs_sync:.2f}x")
         print(
@@ -296,7 +316,10 @@ def main() -> None:
             f"put_whole_run_vs_age={rate['vault put'] / rate['age -r']:.2f} "
             f"get_whole_run_vs_age={rate['vault get'] / rate['age -d']:.2f} "
             f"startup_put_s={startup['vault put']:.2f} startup_get_s={startup['vault get']:.2f} "
-            f"encrypt_pipeline_vs_age={enc_ratio:.2f} decrypt_pipeline_vs_age={dec_ratio:.2f}"
+            f"encrypt_pipeline_vs_age={enc_ratio:.2f} decrypt_pipeline_vs_age={dec_ratio:.2f} "
+            f"put_vs_age_round_median={medians['put/age -r']:.2f} "
+            f"put_vs_age_sync_round_median={medians['put/age -r+sync']:.2f} "
+            f"get_vs_age_round_median={medians['get/age -d']:.2f}"
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
