@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,9 +50,11 @@ WRITE_BEHIND = 32 * 1024 * 1024
 class _WriteBehind:
     """A file being written whose pages go to the disk while encryption goes on.
 
-    Every ``WRITE_BEHIND`` bytes the kernel is asked to start writing the new range back
-    (``sync_file_range``, which does not wait), so the ``fsync`` before the row is committed
-    finds little left to do instead of a whole disk image in the page cache.
+    Every ``WRITE_BEHIND`` bytes a helper thread asks the kernel to write the new range back
+    (``sync_file_range``), so the ``fsync`` before the row is committed finds little left to
+    do instead of a whole disk image in the page cache. The request is made from a thread of
+    its own because it blocks while the disk's queue is full: encryption never waits for the
+    disk, only the final ``fsync`` does.
     """
 
     def __init__(self, fh: BinaryIO):
@@ -58,20 +62,35 @@ class _WriteBehind:
         self._fd = fh.fileno()
         self._written = 0
         self._started = 0
+        self._ranges: queue.SimpleQueue | None = None
+        self._thread: threading.Thread | None = None
+        if _SYNC_FILE_RANGE is not None:
+            self._ranges = queue.SimpleQueue()
+            self._thread = threading.Thread(target=self._run, name="vault-writeback", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while (span := self._ranges.get()) is not None:
+            _SYNC_FILE_RANGE(self._fd, span[0], span[1], _SYNC_FILE_RANGE_WRITE)
 
     def write(self, data) -> int:
         n = self._fh.write(data)
         self._written += len(data)
-        if _SYNC_FILE_RANGE is not None and self._written - self._started >= WRITE_BEHIND:
+        if self._ranges is not None and self._written - self._started >= WRITE_BEHIND:
             self._fh.flush()
-            _SYNC_FILE_RANGE(
-                self._fd, self._started, self._written - self._started, _SYNC_FILE_RANGE_WRITE
-            )
+            self._ranges.put((self._started, self._written - self._started))
             self._started = self._written
         return n
 
     def flush(self) -> None:
         self._fh.flush()
+
+    def close(self) -> None:
+        """Stop the helper (before the file is closed: it uses the descriptor)."""
+        if self._thread is not None:
+            self._ranges.put(None)
+            self._thread.join()
+            self._thread = None
 
 
 class LocalBlobs:
@@ -94,8 +113,10 @@ class LocalBlobs:
         final = self.path_of(name)
         tmp = final.with_name(f"{TMP_PREFIX}{name}.{secrets.token_hex(4)}")
         fh = open(tmp, "xb", buffering=BUFFER)  # noqa: SIM115 - closed below, on all paths
+        behind = _WriteBehind(fh)
         try:
-            yield _WriteBehind(fh)
+            yield behind
+            behind.close()
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()
@@ -106,6 +127,7 @@ class LocalBlobs:
             finally:
                 os.close(dir_fd)
         except BaseException:
+            behind.close()
             fh.close()
             tmp.unlink(missing_ok=True)
             raise
