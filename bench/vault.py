@@ -218,7 +218,7 @@ def main() -> None:
         # "age -r+sync" adds the same fsync to age's output, so the price of that is visible.
         age_sync = 'age -r "$1" -o "$2" "$3" && sync "$2"'
         put = [*privacydesk, "vault", "put", "--job", job["id"], source, "--json"]
-        item: list[str] = []
+        item: list[str] = []  # the item the last put stored
         steps = {
             "cp": (["cp", source, root / "copy.dd"], [root / "copy.dd"]),
             "age -r": (["age", "-r", recipient, "-o", root / "x.age", source], []),
@@ -238,10 +238,14 @@ def main() -> None:
             for name, (command, leftovers) in steps.items():
                 command = command() if callable(command) else command
                 runs[name].append(measured(command, env, repeats=1))
-                if name == "vault put" and not item:
-                    item.append(json.loads(runs[name][-1][2])[0]["id"])
+                if name == "vault put":  # get reads this round's item, as age -d reads x.age
+                    item[:] = [json.loads(runs[name][-1][2])[0]["id"]]
                 if name == "vault get":
                     assert (root / "restored.dd").stat().st_size == size
+                    # Its blob is not needed any more: the page cache stays the same size
+                    # from round to round (otherwise old blobs crowd it and later rounds
+                    # pay for reclaiming memory).
+                    (root / "data" / "vault" / f"{item[0].replace('-', '')}.age").unlink()
                 for path in leftovers:
                     path.unlink()
         results = {
