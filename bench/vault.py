@@ -5,7 +5,9 @@
 Full run: a 2 GiB random file and 100,000 expired items; --quick: 256 MiB and 10,000 items.
 ``vault put`` / ``vault get`` are timed end to end as a user runs them ("whole run"), and
 once more without their fixed start-up, measured on a 1-byte item in the same run: that is
-their throughput (put_mb_s, get_mb_s), the bytes over the time spent on them. ``age -r`` /
+their throughput (put_mb_s, get_mb_s), the bytes over the time spent on them. (With
+--quick the file takes about as long as the start-up, so that subtraction is too uncertain
+to mean much; judge throughput on the full run.) ``age -r`` /
 ``age -d`` on the same file and ``cp`` (the disk's limit) are the references, measured in the
 same run. Peak memory is the largest resident set of the process.
 Runs an embedded installation (SQLite, folders) in a temporary directory. Each figure is the
@@ -223,7 +225,12 @@ def main() -> None:
             "cp": (["cp", source, root / "copy.dd"], [root / "copy.dd"]),
             "age -r": (["age", "-r", recipient, "-o", root / "x.age", source], []),
             "age -r+sync": (["sh", "-c", age_sync, "sh", recipient, root / "x.age", source], []),
-            "age -d": (["age", "-d", "-i", key, "-o", root / "x.out", root / "x.age"], []),
+            # Outputs are removed once read, so that each tool meets the same amount of
+            # cached data: here, writing new pages slows down as the page cache fills.
+            "age -d": (
+                ["age", "-d", "-i", key, "-o", root / "x.out", root / "x.age"],
+                [root / "x.out", root / "x.age"],
+            ),
             "vault put": (put, []),
             "vault get": (
                 lambda: [*privacydesk, "vault", "get", item[0], "--out", root / "restored.dd",
@@ -242,9 +249,7 @@ def main() -> None:
                     item[:] = [json.loads(runs[name][-1][2])[0]["id"]]
                 if name == "vault get":
                     assert (root / "restored.dd").stat().st_size == size
-                    # Its blob is not needed any more: the page cache stays the same size
-                    # from round to round (otherwise old blobs crowd it and later rounds
-                    # pay for reclaiming memory).
+                    # Its blob is not needed any more (see the outputs of age -d).
                     (root / "data" / "vault" / f"{item[0].replace('-', '')}.age").unlink()
                 for path in leftovers:
                     path.unlink()
@@ -252,9 +257,9 @@ def main() -> None:
             name: (min(r[0] for r in done), max(r[1] for r in done), done[-1][2])
             for name, done in runs.items()
         }
+        subprocess.run(["age", "-r", recipient, "-o", root / "x.age", source], check=True)
         piped = pipelines(key, recipient, source, root / "x.age", env)
         (root / "x.age").unlink()
-        (root / "x.out").unlink()
         source.unlink()
         sweep_s = sweep_benchmark(items, env)
 
