@@ -240,7 +240,8 @@ def encrypt(
     nonce = os.urandom(NONCE)
     target.write(header + b" " + _b64(_header_mac(file_key, header)) + b"\n" + nonce)
     seal = _payload_aead(file_key, nonce).encrypt
-    write = target.write
+    # A target with ``writev`` takes a batch in one call (see ``storage``); others piecewise.
+    writev = getattr(target, "writev", None) or (lambda pieces: [target.write(p) for p in pieces])
     digest = BackgroundSha256()
     size = 0
     counter = 0
@@ -251,18 +252,20 @@ def encrypt(
         while data := _read_full(source, BATCH * CHUNK):
             digest.update(data)
             size += len(data)
+            sealed = []
             if carry:
-                write(seal(_chunk_nonce(counter, False), carry, None))
+                sealed.append(seal(_chunk_nonce(counter, False), carry, None))
                 counter += 1
             view = memoryview(data)
             starts = range(0, len(data), CHUNK)
             for start in starts[:-1]:
-                write(seal(_chunk_nonce(counter, False), view[start : start + CHUNK], None))
+                sealed.append(seal(_chunk_nonce(counter, False), view[start : start + CHUNK], None))
                 counter += 1
             carry = bytes(view[starts[-1] :])
+            writev(sealed)
             if progress is not None:
                 progress(len(data))
-        write(seal(_chunk_nonce(counter, True), carry, None))
+        writev([seal(_chunk_nonce(counter, True), carry, None)])
     finally:
         digest.close()
     return Sealed(size=size, sha256=digest.hexdigest())
