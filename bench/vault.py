@@ -300,6 +300,9 @@ def main() -> None:
             "put/age -r+sync": ("vault put", "age -r+sync"),
             "get/age -d": ("vault get", "age -d"),
         }
+        for name, done in runs.items():
+            shown = " ".join(f"{r[0]:.2f}" for r in done)
+            print(f"per round {name + ' s':<16} {shown}")
         medians = {}
         for label, (ours, theirs) in paired.items():
             ratios = [
