@@ -7,23 +7,11 @@ Debian ``age`` CLI included, can decrypt an item given its identity.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import BinaryIO
 
 from privacydesk.vault import age
-from privacydesk.vault.age import AgeError, BackgroundSha256, Identity, Sealed
-
-__all__ = [
-    "AgeError",
-    "BackgroundSha256",
-    "Identity",
-    "Sealed",
-    "decrypt",
-    "decrypted_batches",
-    "encrypt",
-    "identity_from",
-    "new_identity",
-]
+from privacydesk.vault.age import Identity, Sealed
 
 
 def new_identity() -> Identity:
@@ -46,19 +34,8 @@ def encrypt(
     return age.encrypt(source, target, identity.to_public(), progress=progress)
 
 
-def decrypted_batches(
-    source: BinaryIO, identity: Identity, *, first_chunk: int = 0
-) -> Iterator[list[bytes]]:
-    """The authenticated plaintext of an age file, in batches of 64 KiB chunks, optionally
-    from chunk ``first_chunk`` on (``source`` must then be seekable)."""
-    opened = age.open_file(source, identity)
-    if first_chunk:
-        opened.seek_chunk(first_chunk)
-    return opened.batches()
-
-
 def decrypt(source: BinaryIO, target, identity: Identity) -> int:
-    """Stream an age file to ``target``. Raises :class:`AgeError` on a wrong key, corruption
-    or truncation — after part of the plaintext may already be written, so callers write to
-    a temporary place and keep it only if this returns."""
+    """Stream an age file to ``target``. Raises :class:`age.AgeError` on a wrong key,
+    corruption or truncation — after part of the plaintext may already be written, so callers
+    write to a temporary place and keep it only if this returns."""
     return age.decrypt(source, target.write, identity)
