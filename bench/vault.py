@@ -224,12 +224,14 @@ def main() -> None:
         steps = {
             "cp": (["cp", source, root / "copy.dd"], [root / "copy.dd"]),
             "age -r": (["age", "-r", recipient, "-o", root / "x.age", source], []),
-            "age -r+sync": (["sh", "-c", age_sync, "sh", recipient, root / "x.age", source], []),
-            # Outputs are removed once read, so that each tool meets the same amount of
-            # cached data: here, writing new pages slows down as the page cache fills.
+            # Into a new file, as vault put stores a new blob: each decryption then follows
+            # a fresh, fsynced 2 GiB file that stays (on this kind of machine, writing new
+            # pages slows down as the page cache grows, so the states must match).
+            "age -r+sync": (["sh", "-c", age_sync, "sh", recipient, root / "y.age", source], []),
+            # Outputs are removed once read, so that each round starts alike.
             "age -d": (
-                ["age", "-d", "-i", key, "-o", root / "x.out", root / "x.age"],
-                [root / "x.out", root / "x.age"],
+                ["age", "-d", "-i", key, "-o", root / "x.out", root / "y.age"],
+                [root / "x.out", root / "x.age", root / "y.age"],
             ),
             "vault put": (put, []),
             "vault get": (
