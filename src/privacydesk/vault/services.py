@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
 from privacydesk.policy.schema import Duration
-from privacydesk.vault import age, crypto, keyring, links, names, storage
+from privacydesk.vault import age, keyring, links, names, storage
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
 
@@ -97,10 +97,10 @@ def store(
     item_id = uuid.uuid4()
     now = timezone.now()
     expires = expiry_for(now)
-    identity = crypto.new_identity()
+    identity = age.Identity.generate()  # the item key: one per item
     blob = f"{item_id.hex}.age"
     with storage.writing(blob) as out:
-        sealed = crypto.encrypt(source, out, identity, progress=progress)
+        sealed = age.encrypt(source, out, identity.to_public(), progress=progress)
     key_name = keyring.day_name(expires)
     wrapped = keyring.wrap(key_name, str(item_id), str(identity).encode())
     try:
@@ -163,7 +163,7 @@ def item_identity(item: VaultItem):
     if item.state == VaultItem.State.ERASED or item.wrapped_key is None:
         raise keyring.KeyDestroyed(str(item.pk))
     secret = keyring.unwrap(item.key_name, str(item.pk), bytes(item.wrapped_key))
-    return crypto.identity_from(secret)
+    return age.Identity.parse(secret.decode())
 
 
 def plaintext_batches(

@@ -74,9 +74,8 @@ class _WriteBehind:
     disk, only the final ``fsync`` does.
     """
 
-    def __init__(self, fh: BinaryIO):
-        self._fh = fh
-        self._fd = fh.fileno()
+    def __init__(self, fd: int):
+        self._fd = fd
         self._written = 0
         self._started = 0
         self._ranges: queue.SimpleQueue | None = None
@@ -132,7 +131,7 @@ class LocalBlobs:
         final = self.path_of(name)
         tmp = final.with_name(f"{TMP_PREFIX}{name}.{secrets.token_hex(4)}")
         fh = open(tmp, "xb", buffering=0)  # noqa: SIM115 - closed below, on all paths
-        behind = _WriteBehind(fh)
+        behind = _WriteBehind(fh.fileno())
         try:
             yield behind
             behind.close()

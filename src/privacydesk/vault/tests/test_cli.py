@@ -93,7 +93,7 @@ def test_technician_round_trip_with_age_interop(site, recovered, tmp_path):
 
 
 def test_our_decryptor_reads_files_made_by_age(tmp_path):
-    from privacydesk.vault import crypto
+    from privacydesk.vault import age
 
     key = tmp_path / "key.txt"
     subprocess.run(["age-keygen", "-o", key], check=True, capture_output=True)
@@ -110,7 +110,7 @@ def test_our_decryptor_reads_files_made_by_age(tmp_path):
     import io
 
     out = io.BytesIO()
-    crypto.decrypt(io.BytesIO(made_by_age), out, crypto.identity_from(identity_line.encode()))
+    age.decrypt(io.BytesIO(made_by_age), out.write, age.Identity.parse(identity_line))
     assert out.getvalue() == plain
 
 
