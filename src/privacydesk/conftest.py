@@ -11,6 +11,18 @@ from privacydesk.testing import make_staff, sign_in_verified
 __all__ = ["audit_log_flushable"]  # autouse: lets transactional tests empty the audit log
 
 
+# Argon2 is the production hasher; hashing with it for every test user cost about three
+# quarters of the suite's time. Tests hash with MD5 unless they are about hashing
+# (``@pytest.mark.real_hasher``); subprocesses keep the production list, which verifies neither.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(request, settings):
+    if request.node.get_closest_marker("real_hasher") is None:
+        settings.PASSWORD_HASHERS = FAST_HASHERS + list(settings.PASSWORD_HASHERS)
+
+
 @pytest.fixture(autouse=True)
 def _private_dirs(settings, tmp_path):
     """Each test writes outbox, media and keyring files into its own temporary folder."""

@@ -139,6 +139,7 @@ def test_lock_out_after_repeated_failures(client, db, settings):
     assert AuditEntry.objects.filter(action="staff.login_failed").count() >= 4
 
 
+@pytest.mark.real_hasher
 def test_passwords_are_hashed_with_argon2(db):
     user = make_staff("sales")
     assert identify_hasher(user.password).algorithm == "argon2"
