@@ -184,6 +184,42 @@ def vault_master_key(directory: Path, *, production: bool) -> bytes:
     return key
 
 
+def pseudonym_keys(directory: Path, *, production: bool) -> tuple[bytes, ...]:
+    """``PRIVACYDESK_PSEUDONYM_KEYS``: the keys of the data-subject references, newest first.
+
+    Audit entries name people by a keyed hash (P3, Art. 4(5) GDPR pseudonymisation). The key is
+    not ``SECRET_KEY``: rotating the site secret must not cut a person's history off. Rotation
+    puts a new key in front and keeps the old ones, since the audit chain is never rewritten and
+    look-ups try every key. Keys are base64, at least 32 bytes each, separated by commas or
+    line breaks. Embedded mode generates one into ``DATA_DIR/pseudonym_keys`` (add a new first
+    line there to rotate); production requires them explicitly.
+    """
+    import base64
+
+    value = env_secret("PRIVACYDESK_PSEUDONYM_KEYS")
+    if not value:
+        if production:
+            raise ImproperlyConfigured(
+                "PRIVACYDESK_PSEUDONYM_KEYS (or _FILE) is required in production"
+            )
+        value = generated_secret(
+            directory / "pseudonym_keys",
+            lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        )
+    keys = []
+    for part in re.split(r"[\s,]+", value.strip()):
+        try:
+            key = base64.b64decode(part, validate=True)
+        except ValueError:
+            key = b""
+        if len(key) < 32:
+            raise ImproperlyConfigured(
+                "PRIVACYDESK_PSEUDONYM_KEYS must be base64 keys of at least 32 bytes"
+            )
+        keys.append(key)
+    return tuple(keys)
+
+
 def signing_key_pem(directory: Path, *, production: bool) -> str:
     """``PRIVACYDESK_SIGNING_KEY``: the company's Ed25519 private key (PEM) for certificates."""
     value = env_secret("PRIVACYDESK_SIGNING_KEY")

@@ -195,6 +195,8 @@ if VAULT_STORAGE == "s3":
     }
 VAULT_MASTER_KEY = conf.vault_master_key(DATA_DIR, production=PRODUCTION)
 VAULT_SIGNING_KEY = conf.signing_key_pem(DATA_DIR, production=PRODUCTION)
+# Keys of the pseudonymous data-subject references in the audit log, newest first.
+PSEUDONYM_KEYS = conf.pseudonym_keys(DATA_DIR, production=PRODUCTION)
 VAULT_REMINDER_DAYS = conf.env_int("PRIVACYDESK_VAULT_REMINDER_DAYS", 7, minimum=1)
 VAULT_PIN_ATTEMPTS = conf.env_int("PRIVACYDESK_VAULT_PIN_ATTEMPTS", 5, minimum=1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 
-from django.db import transaction
+from django.conf import settings
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -24,14 +26,80 @@ class PersonalDataInAudit(ValueError):
     """The caller tried to put personal data itself into the audit log."""
 
 
+#: The audit action that links a data subject's old reference to the new one (rectification).
+SUBJECT_LINKED = "audit.subject_linked"
+_LINK_TYPE = "audit.subject"
+
+
+def _normalised(kind: str, value: str) -> bytes:
+    return f"privacydesk.audit.subject:{kind}:{value.strip().lower()}".encode()
+
+
+def _ref(kind: str, key: bytes, value: str) -> str:
+    return f"{kind}#{hmac.new(key, _normalised(kind, value), hashlib.sha256).hexdigest()[:24]}"
+
+
 def subject_ref(kind: str, value: str) -> str:
-    """A stable pseudonymous reference to a data subject, e.g. for an e-mail address.
+    """A stable pseudonymous reference to a data subject, e.g. for an e-mail address (P3).
 
     The audit log must be able to answer "what happened to this person" without holding their
-    e-mail address; a keyed hash gives the same reference for the same identifier.
+    e-mail address; a keyed hash gives the same reference for the same identifier. The key is
+    the newest of ``PSEUDONYM_KEYS`` (not ``SECRET_KEY``, so rotating the site secret changes
+    nothing here); :func:`subject_refs` finds references made under older keys too.
     """
+    return _ref(kind, settings.PSEUDONYM_KEYS[0], value)
+
+
+def _legacy_ref(kind: str, value: str) -> str:
+    """The reference as entries written before ``PSEUDONYM_KEYS`` existed hold it."""
     digest = salted_hmac("privacydesk.audit.subject", f"{kind}:{value.strip().lower()}")
     return f"{kind}#{digest.hexdigest()[:24]}"
+
+
+def subject_refs(kind: str, value: str) -> set[str]:
+    """Every reference this person's history may be filed under (Art. 15: the whole history).
+
+    That is the reference under each pseudonym key, current and retired (the chain is never
+    rewritten), the one from before dedicated keys, and every reference linked to one of these
+    by a rectification (:func:`link_subject`), followed in both directions.
+    """
+    refs = {_ref(kind, key, value) for key in settings.PSEUDONYM_KEYS}
+    refs.add(_legacy_ref(kind, value))
+    return linked_refs(refs)
+
+
+def linked_refs(refs: set[str]) -> set[str]:
+    """``refs`` and every reference connected to them by recorded links."""
+    found = set(refs)
+    frontier = set(refs)
+    while frontier:
+        links = AuditEntry.objects.filter(action=SUBJECT_LINKED, object_type=_LINK_TYPE).filter(
+            models.Q(object_id__in=frontier) | models.Q(subject_ref__in=frontier)
+        )
+        connected = set()
+        for old, new in links.values_list("object_id", "subject_ref"):
+            connected.update((old, new))
+        frontier = connected - found
+        found |= connected
+    return found
+
+
+def link_subject(old: tuple[str, str], new: tuple[str, str], *, actor: str) -> AuditEntry | None:
+    """Record that the identifier ``old`` (kind, value) was rectified to ``new`` (Art. 16).
+
+    The link is itself an audit entry (old reference as object id, new one as subject), so it is
+    hash-chained like everything else and the person's history is found under either identifier.
+    """
+    old_ref, new_ref = subject_ref(*old), subject_ref(*new)
+    if old_ref == new_ref:
+        return None
+    return record(
+        actor=actor,
+        action=SUBJECT_LINKED,
+        object_type=_LINK_TYPE,
+        object_id=old_ref,
+        subject=new_ref,
+    )
 
 
 def actor_for(user) -> str:

@@ -39,6 +39,7 @@ def _privacydesk(args, env_extra, tmp_path, timeout=60):
         ("SECRET_KEY", "short"),
         ("SECRET_KEY_FILE", "/nonexistent/secret"),
         ("PRIVACYDESK_VAULT_MASTER_KEY", "c2hvcnQ="),
+        ("PRIVACYDESK_PSEUDONYM_KEYS", "c2hvcnQ="),
         ("PRIVACYDESK_VAULT_STORAGE", "ftp"),
         ("PRIVACYDESK_VAULT_RETENTION", "1 month"),
     ],
@@ -57,6 +58,9 @@ def test_production_needs_explicit_vault_keys(tmp_path):
     base["PRIVACYDESK_VAULT_MASTER_KEY"] = base64.b64encode(os.urandom(32)).decode()
     result = _privacydesk(["check"], base, tmp_path)
     assert "PRIVACYDESK_SIGNING_KEY" in result.stderr.splitlines()[-1]
+    base["PRIVACYDESK_SIGNING_KEY"] = conf.signing_key_pem(tmp_path, production=False)
+    result = _privacydesk(["check"], base, tmp_path)
+    assert "PRIVACYDESK_PSEUDONYM_KEYS" in result.stderr.splitlines()[-1]
 
 
 def test_production_needs_secret_key_and_hosts(tmp_path):
@@ -81,6 +85,7 @@ def test_deploy_check_is_clean_in_production(tmp_path):
             "ALLOWED_HOSTS": "privacy.compjoeter.nl",
             "PRIVACYDESK_VAULT_MASTER_KEY": base64.b64encode(os.urandom(32)).decode(),
             "PRIVACYDESK_SIGNING_KEY_FILE": str(signing_key),
+            "PRIVACYDESK_PSEUDONYM_KEYS": base64.b64encode(os.urandom(32)).decode(),
         },
         tmp_path,
     )
@@ -93,6 +98,20 @@ def test_embedded_secret_key_is_generated_once_and_private(tmp_path):
     second = conf.secret_key(tmp_path, production=False)
     assert first == second and len(first) >= 50
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_pseudonym_keys_generated_once_or_listed_newest_first(tmp_path, monkeypatch):
+    monkeypatch.delenv("PRIVACYDESK_PSEUDONYM_KEYS", raising=False)
+    [first] = conf.pseudonym_keys(tmp_path, production=False)
+    assert conf.pseudonym_keys(tmp_path, production=False) == (first,) and len(first) == 32
+    assert (tmp_path / "pseudonym_keys").stat().st_mode & 0o077 == 0
+    new, old = os.urandom(32), os.urandom(40)
+    listed = f"{base64.b64encode(new).decode()},\n{base64.b64encode(old).decode()}"
+    monkeypatch.setenv("PRIVACYDESK_PSEUDONYM_KEYS", listed)
+    assert conf.pseudonym_keys(tmp_path, production=True) == (new, old)
+    monkeypatch.setenv("PRIVACYDESK_PSEUDONYM_KEYS", base64.b64encode(b"short").decode())
+    with pytest.raises(ImproperlyConfigured, match="PRIVACYDESK_PSEUDONYM_KEYS"):
+        conf.pseudonym_keys(tmp_path, production=False)
 
 
 def test_secret_from_file_and_not_both(tmp_path, monkeypatch):

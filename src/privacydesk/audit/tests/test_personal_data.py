@@ -82,9 +82,11 @@ def test_subject_ref_tells_people_and_kinds_apart():
     assert subject_ref("email", "0612345678") != subject_ref("phone", "0612345678")
 
 
-def test_subject_ref_depends_on_the_secret_key(settings):
+def test_subject_ref_is_keyed_by_the_pseudonym_key_not_the_secret_key(settings):
     ref = subject_ref("email", "jan@example.nl")
     settings.SECRET_KEY = "another secret key for this installation, long enough to be real"
+    assert subject_ref("email", "jan@example.nl") == ref
+    settings.PSEUDONYM_KEYS = (b"n" * 32,)
     assert subject_ref("email", "jan@example.nl") != ref
 
 
