@@ -1,8 +1,12 @@
-"""The audit log holds references to people, never their data (P3)."""
+"""The audit log holds references to people, never their data (P3).
+
+A person's entries are found under every reference they had: each pseudonym key's, and those
+linked by a rectified identifier (``audit.services.subject_refs``).
+"""
 
 from django.db.models import Q
 
-from privacydesk.audit.services import subject_ref
+from privacydesk.audit.services import subject_refs
 from privacydesk.policy.registry import ModelData, register
 
 register(
@@ -11,7 +15,7 @@ register(
         activity="staff_access",
         fields=("at", "actor", "action", "object_type", "object_id", "subject_ref"),
         lookups={
-            kind: (lambda value, kind=kind: Q(subject_ref=subject_ref(kind, value)))
+            kind: (lambda value, kind=kind: Q(subject_ref__in=subject_refs(kind, value)))
             for kind in ("email", "phone", "visitor_id", "customer_number")
         },
         erasure="keep",

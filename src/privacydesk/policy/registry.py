@@ -1,28 +1,46 @@
 """The personal-data registry: the spine of every data-subject request and of retention (P1, P14).
 
-Each app declares, in its own ``privacy.py``, which of its models hold personal data, the
-processing activity they belong to (whose retention applies), and how to find, export,
-rectify, restrict and erase the data of one data subject. The ``rights`` app and the retention
-sweep only iterate this registry; they know no model by name.
+Each app declares, in its own ``privacy.py``, which of its models (or other stores) hold
+personal data, the processing activity they belong to (whose retention applies), and how their
+rows reach a data subject: by their own lookups, or through a *parent* declaration they point
+to with a foreign key (a vault item through its job, a TOTP device through its user). The
+plans in ``plans.py`` drive every request and the retention sweep from these declarations;
+they know no model by name.
+
+The protocol has one verb per right, each acting on primary keys that the find phase resolved
+before anything changed (so no step can lose another's rows):
+
+- ``find(subject, parents)`` the keys of the rows about ``subject``;
+- ``export(keys)`` (Art. 15, 20), ``rectify(keys, changes)`` (Art. 16),
+  ``restrict(keys)`` (Art. 18), ``erase(keys)`` (Art. 17), ``expired(cutoff)`` (retention,
+  Art. 5(1)(e)) and ``inventory(keys)``, "what is held" (Art. 15(1)(b));
+- ``on_hold(keys, held, actor=...)`` is told when a legal hold starts or stops covering rows.
 
 Models with fields that look personal but are not (a server's host name, a role's name) are
 declared *exempt* with a reason, so the coverage check (``undeclared_models``) can insist that
-every model is one or the other.
+every model is one or the other. Declaring a model twice is an error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal, Protocol
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import models
 
 SubjectKind = Literal["email", "phone", "visitor_id", "customer_number"]
 SUBJECT_KINDS: tuple[str, ...] = ("email", "phone", "visitor_id", "customer_number")
 Erasure = Literal["delete", "anonymise", "keep"]
+Key = str  # a row's primary key (or a store's own name for an entry), as text
+BATCH = 500  # keys per query: well below every database's limit on parameters
+
+
+class DeclarationError(ValueError):
+    """A declaration is incomplete, names an unknown parent, or repeats another one."""
 
 
 @dataclass(frozen=True)
@@ -40,15 +58,27 @@ class Subject:
 
 
 class Source(Protocol):
-    """Anything that holds personal data: a model declaration or a custom store."""
+    """Anything that holds personal data: a model declaration or a custom store (the outbox)."""
 
     label: str
     activity: str
+    parent: str | None
+    erasure: Erasure
+    keep_reason: str
 
-    def find(self, subject: Subject) -> list[Any]: ...
-    def export(self, subject: Subject) -> list[dict]: ...
-    def erase(self, subject: Subject) -> int: ...
-    def expire(self, cutoff: datetime) -> int: ...
+    def find(self, subject: Subject, parents: Mapping[str, Sequence[Key]]) -> list[Key]: ...
+    def parent_keys(self, keys: Sequence[Key]) -> list[Key]: ...
+    def identifier_fields(self) -> Mapping[str, str]: ...
+    def export(self, keys: Sequence[Key]) -> list[dict]: ...
+    def rectify(self, keys: Sequence[Key], changes: Mapping[str, Any]) -> int: ...
+    def restrict(self, keys: Sequence[Key]) -> int: ...
+    def erase(self, keys: Sequence[Key]) -> int: ...
+    def expired(self, cutoff: datetime) -> list[Key]: ...
+    def inventory(self, keys: Sequence[Key]) -> dict: ...
+    def on_hold(self, keys: Sequence[Key], held: bool, *, actor: str) -> None: ...
+
+
+_IDENTIFIER_LOOKUP = re.compile(r"^(\w+?)(?:__i?exact)?$")
 
 
 @dataclass
@@ -56,19 +86,25 @@ class ModelData:
     """A model's personal data.
 
     ``lookups`` map a subject kind to an ORM lookup (``{"email": "email__iexact"}``) or to a
-    function of the value returning a ``Q``.
+    function of the value returning a ``Q``. ``parent`` names the declaration this model's rows
+    hang from and ``parent_field`` the foreign key to it: its rows about a subject are then also
+    those of the subject's parent rows, found before the parent is changed.
     ``retention_field`` is the date the activity's retention runs from; ``retention_filter``
     narrows which rows it applies to (e.g. only closed accounts). ``erasure`` is ``delete``,
     ``anonymise`` (set ``anonymised`` values, keep the row) or ``keep`` (a legal duty to keep,
-    explained in ``keep_reason``). ``restrict_field`` is a boolean field that marks a row as
-    restricted (Art. 18). ``eraser`` replaces the strategy's own erasure when erasing means
-    more than changing rows (the vault destroys keys and blobs).
+    explained in ``keep_reason``). ``restrict_field`` is a boolean field (or a lookup through
+    the parent, e.g. ``job__restricted``) that marks a row as restricted (Art. 18): stored, not
+    used; the code that uses the rows skips restricted ones. ``eraser`` replaces the strategy's
+    own erasure when erasing means more than changing rows (the vault destroys keys and blobs);
+    ``hold_hook`` is told when a legal hold starts or stops covering rows.
     """
 
     model: str
     activity: str
     fields: tuple[str, ...]
     lookups: dict[str, str | Callable[[str], models.Q]] = field(default_factory=dict)
+    parent: str | None = None
+    parent_field: str | None = None
     retention_field: str | None = None
     retention_filter: dict[str, Any] = field(default_factory=dict)
     erasure: Erasure = "delete"
@@ -78,12 +114,15 @@ class ModelData:
     rectifiable: tuple[str, ...] = ()
     exporter: Callable[[models.Model], dict] | None = None
     eraser: Callable[[models.QuerySet], int] | None = None
+    hold_hook: Callable[[models.QuerySet, bool, str], None] | None = None
 
     def __post_init__(self) -> None:
         if self.erasure == "anonymise" and not self.anonymised:
-            raise ValueError(f"{self.model}: anonymise needs the 'anonymised' values")
+            raise DeclarationError(f"{self.model}: anonymise needs the 'anonymised' values")
         if self.erasure == "keep" and not self.keep_reason:
-            raise ValueError(f"{self.model}: keep needs a keep_reason")
+            raise DeclarationError(f"{self.model}: keep needs a keep_reason")
+        if (self.parent is None) != (self.parent_field is None):
+            raise DeclarationError(f"{self.model}: parent and parent_field go together")
 
     @property
     def label(self) -> str:
@@ -93,73 +132,141 @@ class ModelData:
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
 
-    def queryset(self, subject: Subject) -> models.QuerySet:
+    # -- finding ----------------------------------------------------------------------------
+    def _manager(self) -> models.Manager:
+        return self.model_class._default_manager
+
+    def _own(self, subject: Subject) -> models.Q | None:
         lookup = self.lookups.get(subject.kind)
-        manager = self.model_class._default_manager
         if lookup is None:
-            return manager.none()
+            return None
         value = subject.value.strip()
-        if callable(lookup):
-            return manager.filter(lookup(value))
-        return manager.filter(**{lookup: value})
+        return lookup(value) if callable(lookup) else models.Q(**{lookup: value})
 
-    def find(self, subject: Subject) -> list[models.Model]:
-        return list(self.queryset(subject))
+    def find(self, subject: Subject, parents: Mapping[str, Sequence[Key]] = {}) -> list[Key]:
+        """Keys of rows about ``subject``: by own lookups, or under the parent's found rows."""
+        keys: set[Key] = set()
+        own = self._own(subject)
+        if own is not None:
+            keys.update(str(pk) for pk in self._manager().filter(own).values_list("pk", flat=True))
+        if self.parent is not None:
+            for batch in _batches(parents.get(self.parent, ())):
+                rows = self._manager().filter(**{f"{self.parent_field}__in": batch})
+                keys.update(str(pk) for pk in rows.values_list("pk", flat=True))
+        return sorted(keys)
 
+    def rows(self, keys: Sequence[Key]) -> models.QuerySet:
+        to_python = self.model_class._meta.pk.to_python
+        return self._manager().filter(pk__in=[to_python(k) for k in keys])
+
+    def _each_batch(self, keys: Sequence[Key]) -> Iterable[models.QuerySet]:
+        for batch in _batches(keys):
+            yield self.rows(batch)
+
+    def parent_keys(self, keys: Sequence[Key]) -> list[Key]:
+        if self.parent_field is None:
+            return []
+        found: set[Key] = set()
+        for rows in self._each_batch(keys):
+            values = rows.values_list(f"{self.parent_field}_id", flat=True)
+            found.update(str(v) for v in values if v is not None)
+        return sorted(found)
+
+    def identifier_fields(self) -> dict[str, str]:
+        """The model's own field that holds each kind of identifier (rectified with it)."""
+        own = {f.name for f in self.model_class._meta.concrete_fields}
+        found = {}
+        for kind, lookup in self.lookups.items():
+            match = isinstance(lookup, str) and _IDENTIFIER_LOOKUP.match(lookup)
+            if match and match.group(1) in own:
+                found[kind] = match.group(1)
+        return found
+
+    # -- the verbs --------------------------------------------------------------------------
     def export_row(self, obj: models.Model) -> dict:
         if self.exporter is not None:
             return self.exporter(obj)
         row = {"id": obj.pk}
         for name in self.fields:
-            value = getattr(obj, name)
-            row[name] = _jsonable(value)
+            row[name] = _jsonable(getattr(obj, name))
         return row
 
-    def export(self, subject: Subject) -> list[dict]:
-        return [self.export_row(obj) for obj in self.queryset(subject)]
+    def export(self, keys: Sequence[Key]) -> list[dict]:
+        return [self.export_row(obj) for rows in self._each_batch(keys) for obj in rows]
 
-    def rectify(self, obj: models.Model, changes: dict[str, Any]) -> None:
+    def rectify(self, keys: Sequence[Key], changes: Mapping[str, Any]) -> int:
+        if not changes:
+            return 0
         unknown = set(changes) - set(self.rectifiable or self.fields)
         if unknown:
             raise ValueError(f"{self.model}: cannot rectify {', '.join(sorted(unknown))}")
-        for name, value in changes.items():
-            setattr(obj, name, value)
-        obj.full_clean()
-        obj.save(update_fields=list(changes))
+        count = 0
+        for rows in self._each_batch(keys):
+            for obj in rows:
+                for name, value in changes.items():
+                    setattr(obj, name, value)
+                obj.full_clean()
+                obj.save(update_fields=list(changes))
+                count += 1
+        return count
 
-    def restrict(self, subject: Subject) -> int:
-        if self.restrict_field is None:
+    @property
+    def restricts_itself(self) -> bool:
+        return self.restrict_field is not None and "__" not in self.restrict_field
+
+    def restrict(self, keys: Sequence[Key]) -> int:
+        """Mark rows restricted; 0 where restriction does not apply or goes through the parent."""
+        if not self.restricts_itself:
             return 0
-        return self.queryset(subject).update(**{self.restrict_field: True})
+        field_name = self.restrict_field
+        return sum(rows.update(**{field_name: True}) for rows in self._each_batch(keys))
 
-    def erase(self, subject: Subject) -> int:
-        return self._erase(self.queryset(subject))
-
-    def expired(self, cutoff: datetime) -> models.QuerySet:
-        if self.retention_field is None:
-            return self.model_class._default_manager.none()
-        rows = self.model_class._default_manager.filter(**self.retention_filter)
-        return rows.filter(**{f"{self.retention_field}__lt": cutoff})
-
-    def expire(self, cutoff: datetime) -> int:
-        return self._erase(self.expired(cutoff))
-
-    def _erase(self, rows: models.QuerySet) -> int:
+    def erase(self, keys: Sequence[Key]) -> int:
         if self.erasure == "keep":
             return 0
+        return sum(self._erase(rows) for rows in self._each_batch(keys))
+
+    def expired(self, cutoff: datetime) -> list[Key]:
+        if self.retention_field is None:
+            return []
+        rows = self._manager().filter(**self.retention_filter)
+        rows = rows.filter(**{f"{self.retention_field}__lt": cutoff})
+        return sorted(str(pk) for pk in rows.values_list("pk", flat=True))
+
+    def inventory(self, keys: Sequence[Key]) -> dict:
+        restricted = 0
+        if self.restrict_field is not None:
+            restricted = sum(
+                rows.filter(**{self.restrict_field: True}).count()
+                for rows in self._each_batch(keys)
+            )
+        return {
+            "rows": len(keys),
+            "fields": list(self.fields),
+            "restricted": restricted,
+            "erasure": self.erasure,
+        }
+
+    def on_hold(self, keys: Sequence[Key], held: bool, *, actor: str) -> None:
+        if self.hold_hook is not None:
+            for rows in self._each_batch(keys):
+                self.hold_hook(rows, held, actor)
+
+    def _erase(self, rows: models.QuerySet) -> int:
         if self.eraser is not None:
             return self.eraser(rows)
-        with transaction.atomic():
-            if self.erasure == "anonymise":
-                count = 0
-                for obj in rows:
-                    for name, value in self.anonymised.items():
-                        setattr(obj, name, value(obj) if callable(value) else value)
-                    obj.save(update_fields=list(self.anonymised))
-                    count += 1
-                return count
-            count, _ = rows.delete()
+        if self.erasure == "anonymise":
+            count = 0
+            for obj in rows:
+                for name, value in self.anonymised.items():
+                    setattr(obj, name, value(obj) if callable(value) else value)
+                obj.save(update_fields=list(self.anonymised))
+                count += 1
             return count
+        # Count this model's rows only (a cascade is a declaration's own business).
+        count = rows.count()
+        rows.delete()
+        return count
 
 
 @dataclass(frozen=True)
@@ -175,11 +282,16 @@ _EXEMPT: dict[str, Exempt] = {}
 
 
 def register(*sources: Source) -> None:
+    """Declare sources; a label declared before (or exempted) is a mistake, not a replacement."""
     for source in sources:
+        if source.label in _SOURCES or source.label in _EXEMPT:
+            raise DeclarationError(f"{source.label} is declared twice")
         _SOURCES[source.label] = source
 
 
 def exempt(model: str, reason: str) -> None:
+    if model in _EXEMPT or model in _SOURCES:
+        raise DeclarationError(f"{model} is declared twice")
     _EXEMPT[model] = Exempt(model, reason)
 
 
@@ -191,8 +303,9 @@ def discover() -> None:
 
 
 def sources() -> list[Source]:
+    """Every declaration, parents before their children (registry order otherwise)."""
     discover()
-    return list(_SOURCES.values())
+    return _parents_first(list(_SOURCES.values()))
 
 
 def source(label: str) -> Source:
@@ -200,9 +313,40 @@ def source(label: str) -> Source:
     return _SOURCES[label]
 
 
-def exemptions() -> dict[str, Exempt]:
-    discover()
-    return dict(_EXEMPT)
+def find_all(subjects: Iterable[Subject]) -> dict[str, list[Key]]:
+    """The find phase: every source's keys for these subjects, parents resolved first."""
+    found: dict[str, set[Key]] = {}
+    subjects = list(subjects)
+    for src in sources():
+        keys: set[Key] = set()
+        parents = {label: sorted(k) for label, k in found.items()}
+        for subject in subjects:
+            keys.update(src.find(subject, parents))
+        found[src.label] = keys
+    return {label: sorted(keys) for label, keys in found.items() if keys}
+
+
+def _parents_first(found: list[Source]) -> list[Source]:
+    by_label = {s.label: s for s in found}
+    ordered: list[Source] = []
+    state: dict[str, str] = {}
+
+    def visit(src: Source) -> None:
+        if state.get(src.label) == "done":
+            return
+        if state.get(src.label) == "visiting":
+            raise DeclarationError(f"{src.label}: its parents form a cycle")
+        state[src.label] = "visiting"
+        if src.parent is not None:
+            if src.parent not in by_label:
+                raise DeclarationError(f"{src.label}: parent {src.parent} is not declared")
+            visit(by_label[src.parent])
+        state[src.label] = "done"
+        ordered.append(src)
+
+    for src in found:
+        visit(src)
+    return ordered
 
 
 # -- coverage --------------------------------------------------------------------------
@@ -252,25 +396,24 @@ def undeclared_models(candidates: Iterable[type[models.Model]] | None = None) ->
 
 
 # -- helpers ----------------------------------------------------------------------------
+def _batches(keys: Iterable[Key]) -> Iterable[list[Key]]:
+    batch: list[Key] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, models.Model):
         return str(value.pk)
     if isinstance(value, models.fields.files.FieldFile):
         return value.name
-    if isinstance(value, bytes):
+    if isinstance(value, bytes | memoryview):
         return f"<{len(value)} bytes>"
     return value
-
-
-def iter_export(subject: Subject) -> Iterator[tuple[Source, list[dict]]]:
-    """Every source's rows for ``subject`` (Art. 15), in registry order."""
-    for src in sources():
-        rows = src.export(subject)
-        if rows:
-            yield src, rows

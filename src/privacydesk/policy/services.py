@@ -311,16 +311,20 @@ def retention_cutoff(activity: Activity, now: datetime) -> datetime:
 
 
 def sweep_retention(*, now: datetime | None = None, actor: str = "system:retention") -> dict:
-    """Apply each activity's retention to the models declared for it (P12, P14)."""
-    from privacydesk.policy import registry
+    """Apply each activity's retention to the sources declared for it (P12, P14).
+
+    The sweep is a plan like a request's (``policy.plans``): expired keys are found first, rows
+    under a legal hold are left alone, children are erased before their parents, and every
+    step is recorded; an interrupted sweep is finished by the next one, which finds the rest.
+    """
+    from privacydesk.policy import plans, registry
 
     now = now or timezone.now()
     model = current_model()
-    counts: dict[str, int] = {}
-    for src in registry.sources():
-        cutoff = retention_cutoff(model.activity(src.activity), now)
-        removed = src.expire(cutoff)
-        if removed:
-            counts[src.label] = removed
-    record(actor=actor, action="retention.swept", detail={"removed": counts})
+    cutoffs = {
+        src.label: retention_cutoff(model.activity(src.activity), now) for src in registry.sources()
+    }
+    done = plans.run("expire", key=f"retention:{now.isoformat()}", actor=actor, cutoffs=cutoffs)
+    counts = done.counts
+    record(actor=actor, action="retention.swept", obj=done.plan, detail={"removed": counts})
     return counts

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from privacydesk.audit.services import record
-from privacydesk.vault import keyring, storage
+from privacydesk.vault import keyring, services, storage
 from privacydesk.vault.models import DeletionCertificate, RecoveryJob, VaultItem
 
 LEFTOVER_AGE_SECONDS = 3600
@@ -70,6 +70,7 @@ def sweep(
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     report = SweepReport()
+    _wrap_held_items(actor)
     destroyed_at: dict[str, datetime] = {}
     for day in keyring.days_before(today):
         name = keyring.day_name(day)
@@ -101,6 +102,21 @@ def sweep(
             storage.delete(name)
             report.leftovers_removed += 1
     return report
+
+
+def _wrap_held_items(actor: str) -> None:
+    """Items a legal hold covers go under the hold key before any day key is destroyed.
+
+    Placing a hold rewraps the items it covers then; an item stored later for a data subject
+    under a hold is caught here, the last moment before its day key could go.
+    """
+    from privacydesk.policy import holds
+
+    if not holds.active().exists():
+        return
+    held = holds.held_keys().get("vault.VaultItem", set())
+    for item in VaultItem.objects.filter(pk__in=held, state=VaultItem.State.STORED):
+        services.rewrap_for_hold(item, held=True, actor=actor)
 
 
 def _remove_stale_uploads(older_than_seconds: float) -> int:

@@ -20,7 +20,8 @@ def token_for(job) -> str:
 
 
 def job_for(token: str):
-    """The job a token names, or None (bad signature, old link version, unknown job)."""
+    """The job a token names, or None (bad signature, old link version, unknown or
+    restricted job)."""
     from privacydesk.vault.models import RecoveryJob
 
     try:
@@ -29,6 +30,8 @@ def job_for(token: str):
         return None
     job = RecoveryJob.objects.filter(pk=data.get("j")).first()
     if job is None or job.link_version != data.get("v"):
+        return None
+    if job.restricted:  # Art. 18: stored, not used; the link shows nothing while restricted
         return None
     return job
 

@@ -31,6 +31,8 @@ class RecoveryJob(models.Model):
     locked_at = models.DateTimeField(_("link locked at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Art. 18 GDPR: a restricted job is stored, not used (no uploads, downloads or reminders).
+    restricted = models.BooleanField(_("restricted"), default=False)
 
     class Meta:
         ordering = ["-id"]

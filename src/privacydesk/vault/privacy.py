@@ -2,7 +2,9 @@
 
 The recovered content itself is erased by the vault's own sweep (day keys destroyed, blobs
 deleted, names blanked); the generic retention sweep only anonymises what the job rows keep
-about the customer once everything is erased.
+about the customer once everything is erased. An erasure request shreds the job's items
+(found through the job, before the job's address is blanked) and then anonymises the job.
+A restricted job (Art. 18) is kept but not used: no uploads, no downloads, no reminders.
 """
 
 from privacydesk.policy.registry import ModelData, exempt, register
@@ -11,21 +13,32 @@ register(
     ModelData(
         model="vault.RecoveryJob",
         activity="recovery_vault",
-        fields=("contact_email", "device", "intake_date", "status"),
+        fields=("contact_email", "device", "intake_date", "status", "restricted"),
         lookups={"email": "contact_email__iexact"},
         retention_field="created_at",
         retention_filter={"status": "erased"},
         erasure="anonymise",
-        anonymised={"contact_email": ""},
+        anonymised={
+            "contact_email": "",
+            "device": "(erased)",
+            "status": "erased",
+            # The customer's link dies with the data.
+            "link_version": lambda job: job.link_version + 1,
+        },
+        restrict_field="restricted",
         rectifiable=("contact_email",),
     ),
     ModelData(
         model="vault.VaultItem",
         activity="recovery_vault",
         fields=("name", "size", "sha256", "created_at", "expires_on", "state"),
-        lookups={"email": "job__contact_email__iexact"},
+        parent="vault.RecoveryJob",
+        parent_field="job",
+        restrict_field="job__restricted",
         # Erasing an item is the vault's own: its key is destroyed, then its blob.
         eraser=lambda rows: _shred(rows),
+        # A legal hold rewraps the item key under the hold key, out of reach of the day's sweep.
+        hold_hook=lambda rows, held, actor: _hold(rows, held, actor),
     ),
 )
 exempt("vault.DeletionCertificate", "item ids, sizes and hashes only; no names, no contact data")
@@ -40,3 +53,11 @@ def _shred(rows) -> int:
         shred(item, actor="system:erasure", reason="erasure request or retention")
         count += 1
     return count
+
+
+def _hold(rows, held: bool, actor: str) -> None:
+    from privacydesk.vault.models import VaultItem
+    from privacydesk.vault.services import rewrap_for_hold
+
+    for item in rows.exclude(state=VaultItem.State.ERASED):
+        rewrap_for_hold(item, held=held, actor=actor)

@@ -22,6 +22,7 @@ def due_jobs(now: datetime):
     return (
         RecoveryJob.objects.filter(
             status=RecoveryJob.Status.OPEN,
+            restricted=False,
             reminder_sent_at__isnull=True,
             items__state=VaultItem.State.STORED,
         )

@@ -35,6 +35,14 @@ class ContentMismatch(VaultError):
     """Decrypted content does not match what was stored."""
 
 
+class Restricted(VaultError):
+    """The job is restricted (Art. 18 GDPR): its data is stored, not used."""
+
+
+class StillHeld(VaultError):
+    """The item's own hold is released, but another legal hold (on its data subject) remains."""
+
+
 def _subject(job: RecoveryJob) -> str:
     return subject_ref("email", job.contact_email)
 
@@ -94,6 +102,8 @@ def store(
     """
     if job.status != RecoveryJob.Status.OPEN:
         raise VaultError(f"job #{job.pk} is {job.status}; no new items")
+    if job.restricted:
+        raise Restricted(f"job #{job.pk} is restricted; no new items")
     item_id = uuid.uuid4()
     now = timezone.now()
     expires = expiry_for(now)
@@ -162,6 +172,8 @@ def item_identity(item: VaultItem):
     """Unwrap the item key. Raises ``keyring.KeyDestroyed`` once its day key is gone."""
     if item.state == VaultItem.State.ERASED or item.wrapped_key is None:
         raise keyring.KeyDestroyed(str(item.pk))
+    if RecoveryJob.objects.filter(pk=item.job_id, restricted=True).exists():
+        raise Restricted(f"job #{item.job_id} is restricted; its items are not read")
     secret = keyring.unwrap(item.key_name, str(item.pk), bytes(item.wrapped_key))
     return age.Identity.parse(secret.decode())
 
@@ -327,14 +339,55 @@ def shred(item: VaultItem, *, actor: str, reason: str) -> None:
     transaction.on_commit(lambda: storage.delete(item.blob))
 
 
+HOLD_SOURCE = "vault.VaultItem"
+
+
 @transaction.atomic
-def set_hold(item: VaultItem, *, held: bool, actor: str) -> VaultItem:
-    """A legal hold rewraps the item key under the hold key, so the day's erasure skips it;
-    releasing wraps it under its expiry day again (erased at the next sweep if that has passed).
+def set_hold(item: VaultItem, *, held: bool, actor: str, reason: str = "") -> VaultItem:
+    """Place or release a legal hold on one item (a ``policy.LegalHold`` on this record).
+
+    While any hold covers the item (its own, or one on its data subject) the item key is
+    wrapped under the hold key, so the day's erasure skips it (``rewrap_for_hold``, called by
+    the holds service). Releasing the item's own holds raises :class:`StillHeld` when a hold on
+    its data subject still keeps it.
     """
+    from privacydesk.policy import holds
+
     item = VaultItem.objects.select_for_update().get(pk=item.pk)
     if item.state == VaultItem.State.ERASED:
         raise VaultError("the item is already erased")
+    own = holds.holds_on_record(HOLD_SOURCE, str(item.pk))
+    if held:
+        if not own:
+            holds.place(
+                records=[(HOLD_SOURCE, str(item.pk))],
+                reason=reason or "legal hold placed on the vault item",
+                actor=actor,
+            )
+    else:
+        for hold in own:
+            holds.release(hold, actor=actor)
+    # An item held before holds were records of their own is held here too.
+    rewrap_for_hold(item, held=held or str(item.pk) in _held_items(), actor=actor)
+    item.refresh_from_db()
+    if not held and item.state == VaultItem.State.HELD:
+        raise StillHeld("a legal hold on the data subject still keeps this item")
+    return item
+
+
+def _held_items() -> set[str]:
+    from privacydesk.policy import holds
+
+    return holds.held_keys().get(HOLD_SOURCE, set())
+
+
+@transaction.atomic
+def rewrap_for_hold(item: VaultItem, *, held: bool, actor: str) -> VaultItem:
+    """Wrap the item key under the hold key (held) or under its expiry day again (released;
+    erased at the next sweep if that day has passed). Idempotent; audited on each change."""
+    item = VaultItem.objects.select_for_update().get(pk=item.pk)
+    if item.state == VaultItem.State.ERASED:
+        return item
     if held == (item.state == VaultItem.State.HELD):
         return item
     secret = keyring.unwrap(item.key_name, str(item.pk), bytes(item.wrapped_key))

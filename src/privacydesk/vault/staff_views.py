@@ -273,6 +273,10 @@ def hold(request: HttpRequest, item_id) -> HttpResponse:
     held = form.cleaned_data["held"]
     try:
         services.set_hold(item, held=held, actor=actor_for(request.user))
+    except services.StillHeld:
+        messages.warning(
+            request, _("This item stays under legal hold: a hold on its data subject keeps it.")
+        )
     except (services.VaultError, keyring.KeyDestroyed):
         messages.error(request, _("This item is already erased; a hold cannot apply to it."))
     else:

@@ -1,6 +1,7 @@
 """The personal-data registry: every model is declared, and declarations find a person's data."""
 
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from axes.models import AccessAttempt
@@ -11,8 +12,8 @@ from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.policy import registry, services
-from privacydesk.policy.registry import ModelData, Subject
+from privacydesk.policy import plans, registry, services
+from privacydesk.policy.registry import DeclarationError, ModelData, Subject
 
 
 def test_every_installed_model_is_declared_or_exempt():
@@ -81,8 +82,13 @@ def person(db, settings):
     return Subject("email", "piet@example.nl")
 
 
+def _export(subject):
+    done = plans.run("export", [subject], key=f"test-export:{uuid4()}", actor="system:test")
+    return {label: rows for label, rows in done.results.items() if rows}
+
+
 def test_export_finds_the_person_everywhere(person):
-    found = {source.label: rows for source, rows in registry.iter_export(person)}
+    found = _export(person)
     assert found["accounts.User"][0]["email"] == "Piet@example.nl"
     assert found["audit.AuditEntry"][0]["action"] == "test.touch"
     assert found["axes.AccessAttempt"][0]["ip_address"] == "192.0.2.1"
@@ -92,8 +98,7 @@ def test_export_finds_the_person_everywhere(person):
 
 def test_erase_follows_each_declaration(person):
     user = get_user_model().objects.get(username="piet")
-    for source in registry.sources():
-        source.erase(person)
+    plans.run("erase", [person], key="test-erase", actor="system:test")
     user.refresh_from_db()
     assert (user.username, user.email, user.first_name, user.is_active) == (
         f"erased-{user.pk}",
@@ -102,21 +107,44 @@ def test_erase_follows_each_declaration(person):
         False,
     )
     assert not AccessAttempt.objects.exists()
-    assert registry.source("backoffice.outbox").find(person) == []
+    assert registry.source("backoffice.outbox").find(person, {}) == []
     # The audit log is kept (legal duty) and holds only the reference.
-    assert registry.source("audit.AuditEntry").find(person)
+    assert registry.source("audit.AuditEntry").find(person, {})
     # After erasure nothing identifies the person any more.
-    assert [s.label for s, _ in registry.iter_export(person)] == ["audit.AuditEntry"]
+    assert list(_export(person)) == ["audit.AuditEntry"]
 
 
 def test_rectify_only_declared_fields(person):
     source = registry.source("accounts.User")
-    [user] = source.find(person)
-    source.rectify(user, {"last_name": "Puk-Jansen"})
-    user.refresh_from_db()
+    keys = source.find(person, {})
+    source.rectify(keys, {"last_name": "Puk-Jansen"})
+    user = get_user_model().objects.get(username="piet")
     assert user.last_name == "Puk-Jansen"
     with pytest.raises(ValueError, match="username"):
-        source.rectify(user, {"username": "other"})
+        source.rectify(keys, {"username": "other"})
+
+
+def test_declaring_a_model_twice_is_an_error():
+    with pytest.raises(DeclarationError, match="twice"):
+        registry.register(
+            ModelData(model="vault.RecoveryJob", activity="recovery_vault", fields=("device",))
+        )
+    with pytest.raises(DeclarationError, match="twice"):
+        registry.exempt("accounts.User", "no")
+    assert registry.source("vault.RecoveryJob").erasure == "anonymise"
+
+
+def test_parents_come_first_and_must_be_declared():
+    labels = [s.label for s in registry.sources()]
+    assert labels.index("accounts.User") < labels.index("otp_totp.TOTPDevice")
+    assert labels.index("vault.RecoveryJob") < labels.index("vault.VaultItem")
+    orphan = ModelData(
+        model="x.Y", activity="a", fields=("f",), parent="x.Missing", parent_field="m"
+    )
+    with pytest.raises(DeclarationError, match="not declared"):
+        registry._parents_first([orphan])
+    with pytest.raises(DeclarationError, match="together"):
+        ModelData(model="x.Y", activity="a", fields=("f",), parent="x.Z")
 
 
 def test_retention_sweep_applies_each_activity(db, settings):

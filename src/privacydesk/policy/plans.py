@@ -1,0 +1,228 @@
+"""Request plans: access, rectification, restriction, erasure and retention as recorded steps.
+
+One plan per request (Art. 15-18 GDPR) or retention sweep (Art. 5(1)(e)), persisted as a
+``Plan`` with one ``PlanStep`` per source (P12, P14):
+
+1. *find*: every source's keys are resolved first, parents before children (a vault item is
+   found through its job, a TOTP device through its user), and stored in the steps, with the
+   keys a legal hold keeps set apart;
+2. *act*: the steps run children before parents, each in its own transaction together with
+   its outcome and its audit entry. Nothing can lose another step's rows: they were found
+   before anything changed. A step that raised is marked failed and the plan stops; running
+   the plan again retries it and skips every finished step.
+
+Access (``export``) reads, so its steps run again on every run and return the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from privacydesk.audit.services import link_subject, record, subject_ref
+from privacydesk.policy import holds, registry
+from privacydesk.policy.models import Plan, PlanStep
+from privacydesk.policy.registry import Key, Source, Subject
+
+VERBS = tuple(Plan.Verb.values)
+#: Verbs that change rows: a legal hold keeps rows out of these.
+_ERASING = {Plan.Verb.ERASE, Plan.Verb.EXPIRE}
+_FINAL = {PlanStep.Status.DONE, PlanStep.Status.HELD, PlanStep.Status.KEPT}
+
+
+class StepFailed(RuntimeError):
+    """A step raised; it is recorded as failed and retried when the plan runs again."""
+
+    def __init__(self, plan: Plan, source: str) -> None:
+        super().__init__(f"plan {plan.key}: step {source} failed")
+        self.plan = plan
+        self.source = source
+
+
+@dataclass
+class PlanRun:
+    """A plan after a run: its steps and, per source, the rows exported or changed."""
+
+    plan: Plan
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> list[PlanStep]:
+        return list(self.plan.steps.order_by("position"))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s.source: s.rows for s in self.steps if s.rows}
+
+
+def run(
+    verb: str,
+    subjects: Iterable[Subject] = (),
+    *,
+    key: str,
+    actor: str,
+    cutoffs: Mapping[str, datetime] | None = None,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    rectified: Subject | None = None,
+) -> PlanRun:
+    """Run the plan ``key`` (created with its find phase on the first call, resumed after).
+
+    ``cutoffs`` (retention, per source label) drive ``expire``; ``changes`` (per source label)
+    and ``rectified`` (the corrected identifier: every source's field for that kind takes it,
+    and the old reference is linked to the new one) drive ``rectify``.
+    """
+    subjects = list(subjects)
+    plan = prepare(verb, subjects, key=key, actor=actor, cutoffs=cutoffs)
+    if verb == Plan.Verb.RECTIFY and rectified is not None:
+        for subject in subjects:
+            if subject.kind == rectified.kind:
+                _link_once(subject, rectified, actor)
+    return execute(plan, actor=actor, changes=changes or {}, rectified=rectified)
+
+
+def prepare(
+    verb: str,
+    subjects: Iterable[Subject] = (),
+    *,
+    key: str,
+    actor: str,
+    cutoffs: Mapping[str, datetime] | None = None,
+) -> Plan:
+    """The plan ``key``: loaded if it exists, else found and stored before anything acts."""
+    if verb not in VERBS:
+        raise ValueError(f"unknown verb {verb!r}")
+    existing = Plan.objects.filter(key=key).first()
+    if existing is not None:
+        if existing.verb != verb:
+            raise ValueError(f"plan {key} is a {existing.verb} plan, not {verb}")
+        return existing
+    subjects = list(subjects)
+    if verb == Plan.Verb.EXPIRE:
+        found = {
+            src.label: src.expired(cutoffs[src.label])
+            for src in registry.sources()
+            if cutoffs and src.label in cutoffs
+        }
+    else:
+        if not subjects:
+            raise ValueError("a request plan needs a data subject")
+        found = registry.find_all(subjects)
+    kept = holds.held_keys() if verb in _ERASING else {}
+    order = registry.sources()
+    if verb != Plan.Verb.EXPORT:
+        order = list(reversed(order))  # children before parents
+    ref = subject_ref(subjects[0].kind, subjects[0].value) if subjects else ""
+    with transaction.atomic():
+        plan = Plan.objects.create(key=key, verb=verb, subject_ref=ref, created_by=actor)
+        position = 0
+        for src in order:
+            keys = found.get(src.label, [])
+            held = sorted(set(keys) & kept.get(src.label, set()))
+            acting = [k for k in keys if k not in set(held)]
+            if not keys:
+                continue
+            position += 1
+            PlanStep.objects.create(
+                plan=plan,
+                position=position,
+                source=src.label,
+                keys=acting,
+                held_keys=held,
+                status=_initial_status(verb, src, acting),
+            )
+        record(
+            actor=actor,
+            action=f"plan.{verb}.found",
+            obj=plan,
+            subject=ref,
+            detail={"sources": {label: len(k) for label, k in sorted(found.items()) if k}},
+        )
+    return plan
+
+
+def _initial_status(verb: str, src: Source, acting: list[Key]) -> str:
+    if verb in _ERASING and src.erasure == "keep":
+        return PlanStep.Status.KEPT
+    if verb in _ERASING and not acting:
+        return PlanStep.Status.HELD
+    return PlanStep.Status.PENDING
+
+
+def execute(
+    plan: Plan,
+    *,
+    actor: str,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    rectified: Subject | None = None,
+) -> PlanRun:
+    """Run the plan's unfinished steps in order; raises :class:`StepFailed` and stops there."""
+    result = PlanRun(plan)
+    for step in plan.steps.order_by("position"):
+        if step.status in _FINAL and plan.verb != Plan.Verb.EXPORT:
+            continue
+        src = registry.source(step.source)
+        try:
+            with transaction.atomic():
+                outcome = _act(plan.verb, src, step.keys, changes or {}, rectified)
+                rows = len(outcome) if isinstance(outcome, list) else outcome
+                status = step.status if step.status in _FINAL else PlanStep.Status.DONE
+                PlanStep.objects.filter(pk=step.pk).update(
+                    status=status,
+                    rows=rows,
+                    attempts=F("attempts") + 1,
+                    error="",
+                    finished_at=timezone.now(),
+                )
+                record(
+                    actor=actor,
+                    action=f"plan.{plan.verb}",
+                    obj=plan,
+                    subject=plan.subject_ref,
+                    detail={"source": src.label, "rows": rows, "held": len(step.held_keys)},
+                )
+        except Exception as exc:
+            # Only the exception's type: its message may quote personal data.
+            PlanStep.objects.filter(pk=step.pk).update(
+                status=PlanStep.Status.FAILED, attempts=F("attempts") + 1, error=type(exc).__name__
+            )
+            record(
+                actor=actor,
+                action=f"plan.{plan.verb}.step_failed",
+                obj=plan,
+                subject=plan.subject_ref,
+                detail={"source": src.label, "error": type(exc).__name__},
+            )
+            raise StepFailed(plan, src.label) from exc
+        result.results[src.label] = outcome
+    if plan.finished_at is None:
+        plan.finished_at = timezone.now()
+        plan.save(update_fields=["finished_at"])
+    return result
+
+
+def _act(verb, src: Source, keys, changes, rectified: Subject | None):
+    if verb == Plan.Verb.EXPORT:
+        return src.export(keys)
+    if verb == Plan.Verb.RECTIFY:
+        wanted = dict(changes.get(src.label, {}))
+        identifier = src.identifier_fields().get(rectified.kind) if rectified else None
+        if identifier is not None:
+            wanted[identifier] = rectified.value.strip()
+        return src.rectify(keys, wanted)
+    if verb == Plan.Verb.RESTRICT:
+        return src.restrict(keys)
+    return src.erase(keys)  # erase and expire: the declaration's own erasure
+
+
+def _link_once(old: Subject, new: Subject, actor: str) -> None:
+    """Link the old reference to the new one, once (a resumed plan does not link again)."""
+    from privacydesk.audit.services import subject_refs
+
+    if subject_ref(new.kind, new.value) not in subject_refs(old.kind, old.value):
+        link_subject((old.kind, old.value), (new.kind, new.value), actor=actor)
