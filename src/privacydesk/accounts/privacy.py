@@ -1,6 +1,17 @@
 """Personal data of staff and of sign-in security (P1, P3)."""
 
+from django.db.models import Q
+
 from privacydesk.policy.registry import ModelData, exempt, register
+
+
+def _attempts_of(email: str) -> Q:
+    """Sign-in attempts made with this address or with the user name of its staff account."""
+    from django.contrib.auth import get_user_model
+
+    names = get_user_model().objects.filter(email__iexact=email).values("username")
+    return Q(username__iexact=email) | Q(username__in=names)
+
 
 register(
     ModelData(
@@ -49,7 +60,8 @@ register(
             model=f"axes.{name}",
             activity="fraud_and_network_security",
             fields=("attempt_time", "ip_address", "user_agent", "username"),
-            lookups={"email": "username__iexact"},
+            # Staff sign in with their user name: attempts are found by it too.
+            lookups={"email": _attempts_of},
             retention_field="attempt_time",
         )
         for name in ("AccessAttempt", "AccessLog", "AccessFailureLog")
