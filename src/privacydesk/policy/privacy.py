@@ -13,6 +13,9 @@ register(
             kind: (lambda value, kind=kind: Q(kind=kind, value__iexact=value))
             for kind in SUBJECT_KINDS
         },
+        # A hold follows its data subject when their identifier is corrected.
+        identifiers={kind: "value" for kind in SUBJECT_KINDS},
+        rectifiable=("value",),
         erasure="keep",
         keep_reason=(
             "a legal hold exists because a legal obligation or a legal claim needs the data "

@@ -96,7 +96,9 @@ class ModelData:
     the parent, e.g. ``job__restricted``) that marks a row as restricted (Art. 18): stored, not
     used; the code that uses the rows skips restricted ones. ``eraser`` replaces the strategy's
     own erasure when erasing means more than changing rows (the vault destroys keys and blobs);
-    ``hold_hook`` is told when a legal hold starts or stops covering rows.
+    ``hold_hook`` is told when a legal hold starts or stops covering rows. ``identifiers`` names
+    the field that holds each kind of identifier, where the lookups do not say it plainly; a
+    corrected identifier is written there.
     """
 
     model: str
@@ -112,6 +114,7 @@ class ModelData:
     keep_reason: str = ""
     restrict_field: str | None = None
     rectifiable: tuple[str, ...] = ()
+    identifiers: dict[str, str] | None = None
     exporter: Callable[[models.Model], dict] | None = None
     eraser: Callable[[models.QuerySet], int] | None = None
     hold_hook: Callable[[models.QuerySet, bool, str], None] | None = None
@@ -174,6 +177,8 @@ class ModelData:
 
     def identifier_fields(self) -> dict[str, str]:
         """The model's own field that holds each kind of identifier (rectified with it)."""
+        if self.identifiers is not None:
+            return dict(self.identifiers)
         own = {f.name for f in self.model_class._meta.concrete_fields}
         found = {}
         for kind, lookup in self.lookups.items():

@@ -276,6 +276,8 @@ def export_to_file(
 ) -> None:
     """Write the item (decrypted, or the stored age file) to ``out`` via a temporary file that
     is renamed into place only when everything was written and verified."""
+    if RecoveryJob.objects.filter(pk=item.job_id, restricted=True).exists():
+        raise Restricted(f"job #{item.job_id} is restricted; its items are not read")
     out = Path(out)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     tmp = Path(tmp_name)

@@ -248,7 +248,7 @@ def test_an_interrupted_erasure_resumes_where_it_stopped(customer, staff_member,
     assert audited.filter(action="plan.erase").count() == len(attempts)
 
 
-def test_restriction_is_stored_and_enforced(customer, settings):
+def test_restriction_is_stored_and_enforced(customer, tmp_path):
     job, items = customer
     token = links.token_for(job)
     done = plans.run("restrict", [Subject("email", CUSTOMER)], key="restrict", actor=ACTOR)
@@ -260,6 +260,8 @@ def test_restriction_is_stored_and_enforced(customer, settings):
         vault.store(job, io.BytesIO(b"y"), raw_name=b"y", actor=ACTOR)  # no uploads,
     with pytest.raises(vault.Restricted):
         vault.decrypt_to(items[0], io.BytesIO())  # no reading,
+    with pytest.raises(vault.Restricted):
+        vault.export_to_file(items[0], tmp_path / "copy.age", encrypted=True, actor=ACTOR)
     far = timezone.now() + timedelta(days=60)
     assert job not in reminders.due_jobs(far)  # no reminders
     inventory = registry.source("vault.VaultItem").inventory([str(i.pk) for i in items])
@@ -287,6 +289,7 @@ def test_every_verb_works_for_every_source(customer, staff_member):
 def test_a_rectified_address_keeps_the_history(customer, settings):
     job, _items = customer
     new = "p.puk@example.org"
+    hold = holds.place(subject=Subject("email", CUSTOMER), reason="claim", actor=ACTOR)
     plans.run(
         "rectify",
         [Subject("email", CUSTOMER)],
@@ -296,6 +299,9 @@ def test_a_rectified_address_keeps_the_history(customer, settings):
     )
     job.refresh_from_db()
     assert job.contact_email == new
+    hold.refresh_from_db()
+    assert hold.value == new  # the hold follows the person
+    assert VaultItem.objects.filter(job=job).count() == len(holds.held_keys()["vault.VaultItem"])
     record(actor=ACTOR, action="test.after_rectification", subject=subject_ref("email", new))
     exported = plans.run("export", [Subject("email", new)], key="after", actor=ACTOR).results
     actions = {e["action"] for e in exported["audit.AuditEntry"]}
