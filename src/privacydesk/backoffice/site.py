@@ -22,9 +22,7 @@ class StaffSite(OTPAdminSite):
             path("2fa/", account_views.otp, name="otp"),
             path("2fa/enrol/", account_views.otp_enrol, name="otp_enrol"),
             path("password/set/done/", account_views.password_set_done, name="password_set_done"),
-            path(
-                "password/set/<uidb64>/<token>/", account_views.password_set, name="password_set"
-            ),
+            path("password/set/<uidb64>/<token>/", account_views.password_set, name="password_set"),
             path("outbox/", self.admin_view(views.outbox_list), name="outbox"),
             path(
                 "outbox/<str:name>/", self.admin_view(views.outbox_message), name="outbox_message"
