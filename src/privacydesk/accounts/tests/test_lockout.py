@@ -13,8 +13,10 @@ from privacydesk.audit.models import AuditEntry
 from privacydesk.audit.services import subject_ref
 from privacydesk.testing import PASSWORD, make_staff
 
+WRONG = "wrong password!"
 
-def _try(client, username, password="wrong password!", **headers):
+
+def _try(client, username, password=WRONG, **headers):
     return client.post(
         "/staff/login/", {"username": username, "password": password, "next": "/staff/"}, **headers
     )
