@@ -9,6 +9,7 @@ import re
 import pytest
 from django.apps import apps
 from django.utils import translation
+from django.utils.text import capfirst
 
 NAMES = {
     # app label: (Dutch app name, model, Dutch plural)
@@ -25,7 +26,7 @@ def test_app_and_model_names_follow_the_language(label):
     meta = config.get_model(model_name)._meta
     with translation.override("nl"):
         assert str(config.verbose_name) == app_name
-        assert str(meta.verbose_name_plural).capitalize() == plural
+        assert capfirst(str(meta.verbose_name_plural)) == plural
     with translation.override("en"):
         assert str(config.verbose_name) not in {app_name, label, label.title()}
 

@@ -14,7 +14,9 @@ from django.template.loader import render_to_string
 from privacydesk.policy import checks, diff, services
 from privacydesk.policy.models import PolicyVersion
 
-migration = importlib.import_module("privacydesk.policy.migrations.0003_version_1_without_site_menu")
+migration = importlib.import_module(
+    "privacydesk.policy.migrations.0003_version_1_without_site_menu"
+)
 
 
 def test_unchanged_blocks_are_plain_and_collapsed():

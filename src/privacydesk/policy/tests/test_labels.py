@@ -93,7 +93,9 @@ def test_exports_keep_machine_keys_with_translated_headings(staff_client):
         "retention": "P7Y",
         "retention_from": "end_of_fiscal_year",
     }
-    details = [e.detail for e in AuditEntry.objects.filter(action="register.exported")]
+    details = [
+        e.detail for e in AuditEntry.objects.filter(action="register.exported").order_by("id")
+    ]
     assert details == [{"format": "csv", "language": "nl"}, {"format": "json", "language": "nl"}]
 
 
