@@ -38,7 +38,8 @@ class Block:
     text: str = ""
     old: list[Segment] = field(default_factory=list)
     new: list[Segment] = field(default_factory=list)
-    blocks: list[Block] = field(default_factory=list)  # for ``collapsed``
+    items: list[str] = field(default_factory=list)  # for a run of list items (``ul``)
+    blocks: list[Block] = field(default_factory=list)  # collapsed, or a run removed/added
 
     @property
     def heading(self) -> bool:
@@ -130,26 +131,42 @@ def _collapse(run: list[Block], *, first: bool, last: bool) -> list[Block]:
     return [*head, Block("collapsed", blocks=middle), *tail]
 
 
+def _lists(blocks: list[Block]) -> list[Block]:
+    """Consecutive list items with the same fate become one list."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.item and block.change != "changed":
+            if out and out[-1].tag == "ul" and out[-1].change == block.change:
+                out[-1].items.append(block.text)
+                continue
+            block = Block(block.change, tag="ul", items=[block.text])
+        out.append(block)
+    return out
+
+
+def _runs(blocks: list[Block]) -> list[Block]:
+    """Consecutive removed (or added) blocks under one label."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.change in {"removed", "added"}:
+            if out and out[-1].change == block.change and out[-1].blocks:
+                out[-1].blocks.append(block)
+                continue
+            block = Block(block.change, blocks=[block])
+        out.append(block)
+    return out
+
+
 def diff_blocks(old_html: str, new_html: str) -> list[Block]:
-    """The block diff of two policy texts (HTML as stored), unchanged runs collapsed;
-    empty when the texts are the same."""
-    old, new = html_blocks(old_html), html_blocks(new_html)
-    matcher = SequenceMatcher(None, [t for _, t in old], [t for _, t in new], autojunk=False)
-    raw: list[Block] = []
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            raw += [Block("same", tag=tag, text=text) for tag, text in new[b1:b2]]
-        elif op == "delete":
-            raw += [Block("removed", tag=tag, text=text) for tag, text in old[a1:a2]]
-        elif op == "insert":
-            raw += [Block("added", tag=tag, text=text) for tag, text in new[b1:b2]]
-        else:
-            raw += _replace(old[a1:a2], new[b1:b2])
+    """The block diff of two policy texts (HTML as stored): list items grouped, removed and
+    added runs under one label each, unchanged runs collapsed; empty when the texts are the
+    same."""
+    raw = _block_changes(old_html, new_html)
     if all(block.change == "same" for block in raw):
         return []  # nothing changed: the page says so instead of repeating the text
     out: list[Block] = []
     run: list[Block] = []
-    for block in raw:
+    for block in _runs(_lists(raw)):
         if block.change == "same":
             run.append(block)
             continue
@@ -162,11 +179,30 @@ def diff_blocks(old_html: str, new_html: str) -> list[Block]:
     return out
 
 
+def _block_changes(old_html: str, new_html: str) -> list[Block]:
+    """One entry per block: same, removed, added or changed."""
+    old, new = html_blocks(old_html), html_blocks(new_html)
+    matcher = SequenceMatcher(None, [t for _, t in old], [t for _, t in new], autojunk=False)
+    raw: list[Block] = []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            raw += [Block("same", tag=tag, text=text) for tag, text in new[b1:b2]]
+        elif op == "delete":
+            raw += [Block("removed", tag=tag, text=text) for tag, text in old[a1:a2]]
+        elif op == "insert":
+            raw += [Block("added", tag=tag, text=text) for tag, text in new[b1:b2]]
+        else:
+            raw += _replace(old[a1:a2], new[b1:b2])
+    return raw
+
+
 def summary(blocks: list[Block]) -> dict[str, int]:
+    """How many paragraphs (headings, list items) were removed, added and changed."""
     counts = {"removed": 0, "added": 0, "changed": 0}
     for block in blocks:
+        inner = block.blocks or [block]
         if block.change in counts:
-            counts[block.change] += 1
+            counts[block.change] += sum(len(b.items) or 1 for b in inner)
     return counts
 
 
