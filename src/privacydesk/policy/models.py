@@ -51,7 +51,7 @@ class ProcessingActivity(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return self.key
+        return self.name  # the page's language; ``key`` is the id other code uses
 
     @property
     def name(self) -> str:

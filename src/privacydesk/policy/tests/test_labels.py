@@ -121,4 +121,7 @@ def test_admin_shows_names_not_keys(staff_client, lang, names):
     detail = client.get(
         f"/staff/policy/processingactivity/{invoicing.pk}/change/", HTTP_ACCEPT_LANGUAGE=lang
     )
-    assert names[0] in visible_text(detail.content.decode())
+    detail_text = visible_text(detail.content.decode())
+    assert names[0] in detail_text
+    title = {"nl": "Facturering en administratie", "en": "Invoicing and accounting"}[lang]
+    assert title in detail_text  # the object is named in the page's language, not "invoicing"
