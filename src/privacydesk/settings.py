@@ -39,11 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
+    # Third-party apps shown in the back office, under names in the page's language.
+    "privacydesk.third_party_apps.TOTPConfig",
+    "privacydesk.third_party_apps.AxesConfig",
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "privacydesk.third_party_apps.TasksDBConfig",
     "privacydesk.accounts",
     "privacydesk.audit",
     "privacydesk.jobs",
@@ -218,6 +219,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "privacydesk.errors.csrf_failure"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
