@@ -6,6 +6,7 @@ Erasure (the sweep and certificates) lives in ``erasure.py``; the customer link 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import tempfile
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
 from privacydesk.policy.schema import Duration
-from privacydesk.vault import age, keyring, links, names, storage
+from privacydesk.vault import age, emails, keyring, links, names, storage
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
 
@@ -33,6 +34,10 @@ class VaultError(Exception):
 
 class ContentMismatch(VaultError):
     """Decrypted content does not match what was stored."""
+
+
+class TargetExists(VaultError):
+    """The file to write already exists and was not to be replaced."""
 
 
 def _subject(job: RecoveryJob) -> str:
@@ -45,31 +50,98 @@ class NewJob:
     job: RecoveryJob
     pin: str
     link: str
+    mailed: bool = False
+
+
+#: Who may be a job's technician: a job is seen in the web UI by its technician (and, as
+#: metadata, by the privacy officer and the admin), so a job without one is lost work.
+TECHNICIAN_PERMISSION = "vault.add_vaultitem"
 
 
 def new_pin() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-@transaction.atomic
-def create_job(*, contact_email: str, device: str, technician=None, actor: str) -> NewJob:
-    """A recovery job with a fresh PIN (shown once) and the customer's download link."""
+def create_job(
+    *, contact_email: str, device: str, technician, actor: str, site_url: str | None = None
+) -> NewJob:
+    """A recovery job with a fresh PIN (shown once, never e-mailed) and the customer's
+    download link, which is e-mailed to the customer at once (P4).
+
+    ``site_url`` is the base of the link (a page passes its request's; default ``SITE_URL``).
+    """
     from django.core.validators import validate_email
 
     contact_email = contact_email.strip()
     validate_email(contact_email)
     if not device.strip():
         raise VaultError("describe the device")
+    if technician is None or not technician.is_active:
+        raise VaultError("a job needs a technician (an active staff user)")
+    if not technician.has_perm(TECHNICIAN_PERMISSION):
+        raise VaultError(f"{technician.get_username()} does not have the technician role")
     pin = new_pin()
-    job = RecoveryJob.objects.create(
-        contact_email=contact_email,
-        device=device.strip()[:300],
-        intake_date=timezone.localdate(),
-        technician=technician,
-        pin_hash=make_password(pin),
-    )
-    record(actor=actor, action="vault.job_created", obj=job, subject=_subject(job))
-    return NewJob(job=job, pin=pin, link=links.portal_url(job))
+    with transaction.atomic():
+        job = RecoveryJob.objects.create(
+            contact_email=contact_email,
+            device=device.strip()[:300],
+            intake_date=timezone.localdate(),
+            technician=technician,
+            pin_hash=make_password(pin),
+        )
+        record(actor=actor, action="vault.job_created", obj=job, subject=_subject(job))
+    link = links.portal_url(job, base=site_url)
+    mailed = emails.send_link(job, link, actor=actor)
+    return NewJob(job=job, pin=pin, link=link, mailed=mailed)
+
+
+def revoke_link(job: RecoveryJob, *, actor: str) -> RecoveryJob:
+    """End the customer's link now: the old link and its PIN stop working, and nothing
+    stored later appears under them (a new link version; no usable PIN until a new one is
+    issued). Audited; reminders skip a revoked job."""
+    with transaction.atomic():
+        job = RecoveryJob.objects.select_for_update().get(pk=job.pk)
+        _end_link(job)
+        job.link_revoked_at = timezone.now()
+        job.save(update_fields=["link_version", "pin_hash", "link_revoked_at"])
+        record(actor=actor, action="vault.link_revoked", obj=job, subject=_subject(job))
+    return job
+
+
+def issue_new_link(job: RecoveryJob, *, actor: str, site_url: str | None = None) -> NewJob:
+    """A new link and PIN for an open job (after a revocation, or a lost PIN); every earlier
+    link and PIN stops working. The link is e-mailed, the PIN shown once."""
+    pin = new_pin()
+    with transaction.atomic():
+        job = RecoveryJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != RecoveryJob.Status.OPEN:
+            raise VaultError(f"job #{job.pk} is {job.status}; its link cannot come back")
+        job.link_version += 1
+        job.pin_hash = make_password(pin)
+        job.link_revoked_at = None
+        job.locked_at = None
+        job.failed_pin_attempts = 0
+        job.reminder_sent_at = None
+        job.save(
+            update_fields=[
+                "link_version",
+                "pin_hash",
+                "link_revoked_at",
+                "locked_at",
+                "failed_pin_attempts",
+                "reminder_sent_at",
+            ]
+        )
+        record(actor=actor, action="vault.link_issued", obj=job, subject=_subject(job))
+    link = links.portal_url(job, base=site_url)
+    mailed = emails.send_link(job, link, actor=actor, reissued=True)
+    return NewJob(job=job, pin=pin, link=link, mailed=mailed)
+
+
+def _end_link(job: RecoveryJob) -> None:
+    """A new link version (every token made so far is refused) and an unusable PIN."""
+    job.link_version += 1
+    job.pin_hash = make_password(None)
 
 
 # -- storing -----------------------------------------------------------------------------
@@ -260,11 +332,19 @@ def export_to_file(
     *,
     encrypted: bool,
     actor: str,
+    overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Write the item (decrypted, or the stored age file) to ``out`` via a temporary file that
-    is renamed into place only when everything was written and verified."""
+    is put into place only when everything was written and verified.
+
+    An existing ``out`` is replaced only with ``overwrite``; otherwise :class:`TargetExists`
+    is raised before anything is decrypted, and again (atomically, a hard link never
+    replaces) if the file appeared meanwhile.
+    """
     out = Path(out)
+    if not overwrite and (out.exists() or out.is_symlink()):
+        raise TargetExists(f"{out} exists")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     tmp = Path(tmp_name)
     try:
@@ -282,9 +362,9 @@ def export_to_file(
                     storage.write_all(fd, pieces)
         finally:
             os.close(fd)
-        # Renamed into place only now that every byte was decrypted and verified. (A copy for
+        # Put into place only now that every byte was decrypted and verified. (A copy for
         # the user needs no fsync; the vault's own blobs do, before their rows are committed.)
-        os.replace(tmp, out)
+        _put_in_place(tmp, out, overwrite=overwrite)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -295,6 +375,39 @@ def export_to_file(
         subject=_subject(item.job),
         detail={"encrypted": encrypted},
     )
+
+
+def _put_in_place(tmp: Path, out: Path, *, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, out)
+        return
+    try:
+        os.link(tmp, out)  # fails if ``out`` exists, whoever made it in the meantime
+    except FileExistsError:
+        raise TargetExists(f"{out} exists") from None
+    except OSError:  # a file system without hard links: check, then rename
+        if out.exists() or out.is_symlink():
+            raise TargetExists(f"{out} exists") from None
+        os.replace(tmp, out)
+        return
+    tmp.unlink()
+
+
+def stored_copy(job: RecoveryJob, path: Path, raw_name: bytes) -> VaultItem | None:
+    """An item of ``job``, not erased, with the same name and the same content (SHA-256) as
+    the file at ``path``, or None. Only a file whose name and size match an item is read for
+    its hash, so a new disk image is not read twice."""
+    size = path.stat().st_size
+    candidates = [
+        item
+        for item in job.items.exclude(state=VaultItem.State.ERASED).filter(size=size)
+        if bytes(item.raw_name) == raw_name
+    ]
+    if not candidates:
+        return None
+    with open(path, "rb", buffering=0) as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return next((item for item in candidates if item.sha256 == digest), None)
 
 
 def reveal_key(item: VaultItem, *, actor: str) -> str:
@@ -325,6 +438,25 @@ def shred(item: VaultItem, *, actor: str, reason: str) -> None:
         detail={"reason": reason},
     )
     transaction.on_commit(lambda: storage.delete(item.blob))
+    close_if_erased(item.job_id, actor=actor)
+
+
+def close_if_erased(job_id: int, *, actor: str) -> bool:
+    """When nothing of a job is left (every item shredded or swept), the job is erased and
+    its link ends: the old link and PIN stop working, and no new item can be stored in it,
+    so nothing can appear under them again (P4). Returns True if it closed the job now."""
+    with transaction.atomic():
+        job = RecoveryJob.objects.select_for_update().get(pk=job_id)
+        if job.status == RecoveryJob.Status.ERASED:
+            return False
+        items = job.items.all()
+        if not items.exists() or items.exclude(state=VaultItem.State.ERASED).exists():
+            return False
+        job.status = RecoveryJob.Status.ERASED
+        _end_link(job)
+        job.save(update_fields=["status", "link_version", "pin_hash"])
+        record(actor=actor, action="vault.job_closed", obj=job, subject=_subject(job))
+    return True
 
 
 @transaction.atomic
