@@ -177,6 +177,11 @@ def store(
     wrapped = keyring.wrap(key_name, str(item_id), str(identity).encode())
     try:
         with transaction.atomic():
+            # Checked again on the locked row: the job may have been closed (every item
+            # shredded, erased by the sweep) while this file was being encrypted.
+            current = RecoveryJob.objects.select_for_update().get(pk=job.pk)
+            if current.status != RecoveryJob.Status.OPEN:
+                raise VaultError(f"job #{job.pk} is {current.status}; no new items")
             item = VaultItem.objects.create(
                 id=item_id,
                 job=job,

@@ -13,12 +13,15 @@ Every page that shows a job, and every certificate download, writes an audit ent
 
 from __future__ import annotations
 
+import html
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParser
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -202,7 +205,21 @@ def upload(request: HttpRequest, job_id: int) -> HttpResponse:
         raise PermissionDenied
     job = _job_for(request, job_id)
     request.upload_handlers = [TemporaryFileUploadHandler(request)]
+    request.parse_file_upload = lambda meta, data: _NameKeepingParser(
+        meta, data, request.upload_handlers, request.encoding
+    ).parse()
     return _upload(request, job)
+
+
+class _NameKeepingParser(MultiPartParser):
+    """Django's parser, except that it keeps the characters Django drops from a file name
+    (controls, bidi overrides, zero-width characters): the vault stores the name as the
+    customer's disk had it and shows it through ``names.display_name``, escaped, exactly as
+    ``vault put`` does. A web upload and a CLI put of the same file get the same name."""
+
+    def sanitize_file_name(self, file_name):
+        file_name = html.unescape(file_name).rsplit("/")[-1].rsplit("\\")[-1]
+        return None if file_name in {"", ".", ".."} else file_name
 
 
 @csrf_protect
