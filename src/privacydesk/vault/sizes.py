@@ -23,7 +23,8 @@ def format_size(size: int, *, nbsp: bool = False) -> str:
     space = "\xa0" if nbsp else " "
     size = max(int(size), 0)
     if size < 1000:
-        return f"{size}{space}{ngettext('byte', 'bytes', size)}"
+        unit = ngettext("byte", "bytes", size)
+        return f"{size}{space}{unit}"
     for exponent, unit in enumerate(UNITS, start=1):
         if size < 1000 ** (exponent + 1) or unit == UNITS[-1]:
             return f"{number_format(size / 1000**exponent, 1)}{space}{unit}"

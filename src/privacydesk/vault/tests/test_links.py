@@ -148,7 +148,7 @@ def test_the_portal_pages_speak_of_what_the_customer_received(client, job):
     invalid = client.get("/en/vault/not-a-token/").content.decode()
     assert "from the e-mail we sent you when you brought in your device" in invalid
     dutch = Client().get(portal_path(link)).content.decode()  # Dutch by default
-    assert "afgiftebon" in dutch
+    assert "innamebewijs" in dutch
 
 
 # -- reload after creating a job ---------------------------------------------------------------
