@@ -158,7 +158,7 @@ def _render_detail(
 ) -> HttpResponse:
     user = request.user
     record(actor=actor_for(user), action="vault.job_viewed", obj=job, subject=_subject(job))
-    new_link = _take_new_link(request, job) if request.method in ("GET", "HEAD") else None
+    new_link = _take_new_link(request, job) if request.method == "GET" else None
     is_own = job.technician_id is not None and job.technician_id == user.pk
     is_open = job.status == RecoveryJob.Status.OPEN
     can_upload = user.has_perm(WORK) and is_own
