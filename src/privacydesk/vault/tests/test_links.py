@@ -282,3 +282,15 @@ def test_a_job_without_a_technician_is_refused(db, staff):
             contact_email="klant@example.nl", device="HP", technician=staff(ADMIN), actor="t:t"
         )
     assert RecoveryJob.objects.count() == 0
+
+
+def test_an_admin_issuing_a_new_link_sees_no_contact_address(staff_client, staff):
+    """The admin sees a job's metadata only (DESIGN.md section 7), also in the PIN notice."""
+    job = services.create_job(
+        contact_email="jan.jansen@example.nl", device="USB", technician=staff(TECHNICIAN), actor="t"
+    ).job
+    admin = staff_client(ADMIN, client=english_client())
+    assert admin.post(f"{JOBS}{job.pk}/new-link/").status_code == 302
+    page = admin.get(f"{JOBS}{job.pk}/").content.decode()
+    assert 'id="vault-pin"' in page and "e-mailed to the customer" in page
+    assert "jan.jansen@example.nl" not in page
