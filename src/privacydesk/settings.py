@@ -29,7 +29,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names in production")
 CSRF_TRUSTED_ORIGINS = conf.env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = conf.env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = conf.site_url(DATA_DIR)
 
 INSTALLED_APPS = [
     "privacydesk.backoffice.apps.StaffAdminConfig",

@@ -46,6 +46,16 @@ class StaffSite(OTPAdminSite):
                 name="vault_unlock",
             ),
             path(
+                "vault/jobs/<int:job_id>/revoke/",
+                self.admin_view(vault.revoke),
+                name="vault_revoke",
+            ),
+            path(
+                "vault/jobs/<int:job_id>/new-link/",
+                self.admin_view(vault.issue_link),
+                name="vault_issue_link",
+            ),
+            path(
                 "vault/items/<uuid:item_id>/hold/", self.admin_view(vault.hold), name="vault_hold"
             ),
             path(
