@@ -14,7 +14,8 @@ opens a page at each width and asserts what a person would notice first:
   to look at.
 
 ``Tab.axe`` runs axe-core (the copy bundled in the ``axe-playwright-python`` wheel, so no
-network) and fails on serious or critical violations.
+network) and fails on serious or critical violations; ``Tab.check_with_axe`` runs it once
+per page, after the last (narrow) width.
 """
 
 from __future__ import annotations
@@ -260,10 +261,10 @@ class Tab:
         assert not bad, f"{where}: accessibility violations:\n" + "\n".join(bad)
 
     def check_with_axe(self, path: str, name: str, *, status: int = 200) -> None:
-        """:meth:`check` and axe-core at both widths (layout decides some findings)."""
-        for width in WIDTHS:
-            self.check(path, name, status=status, widths=(width,))
-            self.axe(f"{name} ({self.lang}, {width} px)")
+        """:meth:`check`, then axe-core on the narrow layout (the same document as the wide
+        one; crowding shows there first). Once per page keeps the suite fast."""
+        self.check(path, name, status=status)
+        self.axe(f"{name} ({self.lang}, {self.page.viewport_size['width']} px)")
 
     # -- whole elements ------------------------------------------------------------------------
     def assert_wholly_visible(self, selector: str) -> dict:

@@ -33,7 +33,7 @@ def test_sign_in_page(pages, lang):
     for width in WIDTHS:
         tab.check("/staff/login/", "signin", widths=(width,))
         assert_narrow_box(tab)
-        tab.axe(f"signin ({lang}, {width} px)")
+    tab.axe(f"signin ({lang}, {WIDTHS[-1]} px)")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -53,7 +53,7 @@ def test_enrolment_shows_a_whole_scannable_qr_code(pages, lang):
         secret = parse_qs(urlsplit(uri).query)["secret"][0]
         shown = tab.page.inner_text("#otp-secret").replace(" ", "")
         assert secret.rstrip("=") == shown
-        tab.axe(f"enrol ({lang}, {width} px)")
+    tab.axe(f"enrol ({lang}, {WIDTHS[-1]} px)")
     tab.page.fill("#id_token", totp_code(device))
     tab.page.click("#enrol-form [type=submit]")
     tab.page.wait_for_load_state("load")
@@ -71,4 +71,4 @@ def test_code_page(pages, lang):
     for width in WIDTHS:
         tab.check(tab.page.url.removeprefix(tab.base_url), "otp", widths=(width,))
         assert_narrow_box(tab)
-        tab.axe(f"otp ({lang}, {width} px)")
+    tab.axe(f"otp ({lang}, {WIDTHS[-1]} px)")
