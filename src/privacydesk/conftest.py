@@ -53,8 +53,8 @@ def staff_client(db, client):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium, launched once for the whole session (privacydesk.testing.browser)."""
-    from privacydesk.testing.browser import launch
+    """Debian's Chromium, launched once for the whole session (privacydesk.testing.chromium)."""
+    from privacydesk.testing.chromium import launch
 
     with launch() as running:
         yield running
