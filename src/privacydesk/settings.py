@@ -145,6 +145,9 @@ USE_TZ = True
 
 # --- Files.
 STATIC_URL = "static/"
+# The project's own stylesheets belong to no single app: the finders (embedded mode) and
+# ``collectstatic`` (the manifest of production mode) find them here.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
