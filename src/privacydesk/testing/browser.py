@@ -104,6 +104,10 @@ class Tab:
         left_behind = getattr(request, "pd_navigation", self._navigations) < self._navigations
         if left_behind and request.failure == "net::ERR_ABORTED":
             return  # the page that asked for it was left (e.g. its icon, while submitting)
+        if request.failure == "net::ERR_ABORTED" and request.url.endswith("/favicon.svg"):
+            # Chromium fetches the icon lazily and may ask for it after the next navigation
+            # began, so the counter above cannot tell; a missing icon is still a 404 response.
+            return
         self.problems.failed.append(f"{request.failure} {request.url}")
 
     def _on_console(self, message) -> None:

@@ -49,11 +49,6 @@ def test_audit_log(pages, lang):
     tab.check("/staff/audit/auditentry/", "audit-log")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8, seen 6: the back office's 404 and 403 are Django's bare, unstyled pages "
-    "until the error-page templates land",
-)
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize(
     "path,status,name",

@@ -103,13 +103,26 @@ def test_production_mode_serves_styled_pages(tmp_path):
     _manage(env, "collectstatic", "--noinput", "-v0")
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
     assert {"privacydesk/public.css", "privacydesk/staff.css"} <= manifest.keys()
-    created = _manage(
-        env, "vault", "job", "create", "--contact", "klant@example.nl", "--device", "NAS", "--json"
+    # The technician who takes the job in; production refuses demo users, so made by hand.
+    _manage(
+        env,
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        "from privacydesk.accounts.roles import assign_role; "
+        "assign_role(get_user_model().objects.create_user('tessa', is_staff=True), 'technician')",
     )
+    created = _manage(
+        env, "vault", "job", "create", "--contact", "klant@example.nl", "--device", "NAS",
+        "--json", "--user", "tessa",
+    )  # fmt: skip
     job = json.loads(created)
     recovered = tmp_path / "foto.jpg"
     recovered.write_bytes(b"recovered photo")
-    _manage(env, "vault", "put", "--job", str(job["id"]), str(recovered), "--no-progress")
+    _manage(
+        env, "vault", "put", "--job", str(job["id"]), str(recovered), "--no-progress",
+        "--user", "tessa",
+    )  # fmt: skip
     portal = urlsplit(job["link"]).path
 
     port = free_port()

@@ -35,11 +35,6 @@ def test_policy_diff(pages, lang):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8, seen 6: the 404 is Django's bare, unstyled 'Not Found' page until the "
-    "error-page templates land",
-)
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_public_not_found(pages, lang):
     pages.open(lang).check(f"{prefix(lang)}/no-such-page/", "public-404", status=404)
