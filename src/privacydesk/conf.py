@@ -119,6 +119,41 @@ def data_dir() -> Path:
     return path
 
 
+#: Where ``privacydesk run`` records the address it serves on (one line: ``http://host:port``).
+SERVED_URL_FILE = "served_url"
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+
+def site_url(directory: Path) -> str:
+    """``SITE_URL``, the base of links made outside a request (CLI, e-mails from the worker).
+
+    Default: the address ``privacydesk run`` last served on from this data directory (it
+    writes ``served_url`` there before starting its children), so ``PORT=8765 scripts/start``
+    gives links on port 8765 without further settings; without either, the default port.
+    """
+    raw = env_str("SITE_URL").strip()
+    if not raw:
+        try:
+            raw = (directory / SERVED_URL_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            raw = ""
+        if not re.fullmatch(r"https?://[^\s/]+", raw):
+            raw = DEFAULT_SITE_URL
+    elif not re.fullmatch(r"https?://[^\s/]+(/\S*)?", raw):
+        raise ImproperlyConfigured(
+            f"SITE_URL must be an http:// or https:// address such as https://example.nl, "
+            f"got {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+def record_served_url(directory: Path, url: str) -> None:
+    """Write ``served_url`` atomically (read by :func:`site_url` in every later process)."""
+    tmp = directory / f".{SERVED_URL_FILE}.tmp"
+    tmp.write_text(url + "\n", encoding="utf-8")
+    os.replace(tmp, directory / SERVED_URL_FILE)
+
+
 def secret_key(directory: Path, *, production: bool) -> str:
     """``SECRET_KEY`` from the environment; in embedded mode generated once into the data dir.
 

@@ -51,5 +51,24 @@ def staff_client(db, client):
     return signed_in
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, launched once for the whole session (privacydesk.testing.chromium)."""
+    from privacydesk.testing.chromium import launch
+
+    with launch() as running:
+        yield running
+
+
+@pytest.fixture
+def pages(browser, live_server):
+    """``pages.open("en")`` is a fresh browser tab on the live server, in that language."""
+    from privacydesk.testing.browser import Pages
+
+    opened = Pages(browser, live_server.url)
+    yield opened
+    opened.close()
+
+
 def pytest_report_header(config):
     return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"

@@ -29,7 +29,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names in production")
 CSRF_TRUSTED_ORIGINS = conf.env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = conf.env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = conf.site_url(DATA_DIR)
 
 INSTALLED_APPS = [
     "privacydesk.backoffice.apps.StaffAdminConfig",
@@ -39,11 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "axes",
+    # Third-party apps shown in the back office, under names in the page's language.
+    "privacydesk.third_party_apps.TOTPConfig",
+    "privacydesk.third_party_apps.AxesConfig",
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "privacydesk.third_party_apps.TasksDBConfig",
     "privacydesk.accounts",
     "privacydesk.audit",
     "privacydesk.jobs",
@@ -110,14 +111,26 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "admin:login"
+# Two locks (docs/operations.md, "Sign-in lock-out"): one per account and client address
+# (AXES_FAILURE_LIMIT), and one per account across all addresses (ACCOUNTS_ACCOUNT_FAILURE_LIMIT,
+# ten times higher by default), which caps guessing from many addresses without letting one
+# attacker's address lock a colleague out. accounts.lockout.AccountCapHandler applies both.
 AXES_FAILURE_LIMIT = conf.env_int("PRIVACYDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+ACCOUNTS_ACCOUNT_FAILURE_LIMIT = conf.env_int(
+    "PRIVACYDESK_LOGIN_ACCOUNT_FAILURE_LIMIT", 10 * AXES_FAILURE_LIMIT, minimum=AXES_FAILURE_LIMIT
+)
 AXES_COOLOFF_TIME = timedelta(minutes=conf.env_int("PRIVACYDESK_LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"]]
+AXES_HANDLER = "privacydesk.accounts.lockout.AccountCapHandler"
+AXES_ENABLE_ADMIN = False  # accounts/admin_signin.py registers audited, admin-only pages
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 OTP_TOTP_ISSUER = "Privacydesk"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # and accounts/admin_signin.py replaces the device admin
+# Invitation and password-reset links (accounts/credentials.py) work once, for this long.
+PASSWORD_RESET_TIMEOUT = 3600 * conf.env_int("PRIVACYDESK_PASSWORD_LINK_HOURS", 48, minimum=1)
 OTP_TOTP_THROTTLE_FACTOR = 1
 SESSION_COOKIE_AGE = conf.env_int("PRIVACYDESK_SESSION_SECONDS", 8 * 3600, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -132,6 +145,9 @@ USE_TZ = True
 
 # --- Files.
 STATIC_URL = "static/"
+# The project's own stylesheets belong to no single app: the finders (embedded mode) and
+# ``collectstatic`` (the manifest of production mode) find them here.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
@@ -208,6 +224,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "privacydesk.errors.csrf_failure"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -231,11 +248,25 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-if conf.env_bool("PRIVACYDESK_BEHIND_PROXY", False):
+BEHIND_PROXY = conf.env_bool("PRIVACYDESK_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    # The client address for the sign-in lock-out is taken from X-Forwarded-For by
+    # django-ipware. Each trusted proxy appends the address it received the request from, so
+    # with N proxies the client is the N-th entry from the right; anything to its left was
+    # written by the client and is ignored (ipware counts the proxies listed in the header,
+    # which is one fewer than the proxies in front, the last being REMOTE_ADDR). Without the
+    # header (a request that bypassed the proxy) there is no client address; the per-account
+    # lock still applies. REMOTE_ADDR is not a fallback: it is the proxy, shared by everyone.
+    TRUSTED_PROXIES = conf.env_int("PRIVACYDESK_TRUSTED_PROXIES", 1, minimum=1)
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES - 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR"]
+    IPWARE_STRICT = False  # a client may prepend its own entries; they are skipped, not fatal
+else:
+    TRUSTED_PROXIES = 0
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- Logging: every handler masks personal data (P1, P3).
 LOG_LEVEL = conf.env_str("LOG_LEVEL", "INFO").upper()

@@ -15,3 +15,9 @@ urlpatterns += i18n_patterns(
     path("", views.public_home, name="home"),
     prefix_default_language=False,
 )
+
+# Error pages in the page's language, public or back-office look (privacydesk.errors).
+handler400 = "privacydesk.errors.bad_request"
+handler403 = "privacydesk.errors.permission_denied"
+handler404 = "privacydesk.errors.page_not_found"
+handler500 = "privacydesk.errors.server_error"

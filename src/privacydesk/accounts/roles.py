@@ -7,6 +7,7 @@ does not survive. Later domains add their rows to ``ROLE_PERMISSIONS`` when they
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.apps import apps as global_apps
@@ -36,6 +37,8 @@ _STAFF_ADMIN = {
     "otp_totp.delete_totpdevice",
     "axes.view_accessattempt",
     "axes.delete_accessattempt",
+    "axes.view_accesslog",
+    "axes.view_accessfailurelog",
     "django_tasks_database.view_dbtaskresult",
     "jobs.view_periodicrun",
     "jobs.view_workerheartbeat",
@@ -94,6 +97,15 @@ def role_of(user) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+def roles_in_database(user_pk) -> list[str]:
+    """The role groups ``user_pk`` has in the database now (no cached relation)."""
+    from django.contrib.auth.models import Group
+
+    return sorted(
+        Group.objects.filter(user__pk=user_pk, name__in=ROLES).values_list("name", flat=True)
+    )
+
+
 def sync_roles(*, using: str = "default") -> None:
     """Create the role groups and set their permissions to exactly the declared ones."""
     from django.contrib.auth.models import Group, Permission
@@ -121,12 +133,50 @@ def sync_roles_after_migrate(sender, using: str = "default", **kwargs) -> None:
     sync_roles(using=using)
 
 
-def assign_role(user, role: str) -> None:
-    """Give ``user`` exactly one role (replacing any other role group)."""
+def describe_roles(names: list[str]) -> str | list[str] | None:
+    """A user's role groups for an audit entry: the role, None, or a list (only for rows
+    from before one role was enforced)."""
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else names
+
+
+# While assign_role swaps a user's role group, the m2m signal in accounts/signals.py neither
+# refuses the intermediate state nor audits it: assign_role records the change once itself.
+_assigning: ContextVar[bool] = ContextVar("privacydesk_assigning_role", default=False)
+
+
+def assigning_role() -> bool:
+    return _assigning.get()
+
+
+def assign_role(user, role: str, *, actor: str = "system:accounts") -> bool:
+    """Give ``user`` exactly one role (replacing any other role group); True when it changed.
+
+    Every change is one ``staff.role_changed`` audit entry with the old and the new role, in
+    the same transaction (P3: who gave whom which powers is on record).
+    """
     from django.contrib.auth.models import Group
+
+    from privacydesk.audit.services import record
 
     if role not in ROLES:
         raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}")
     with transaction.atomic():
-        user.groups.remove(*Group.objects.filter(name__in=ROLES))
-        user.groups.add(Group.objects.get(name=role))
+        before = roles_in_database(user.pk)
+        if before == [role]:
+            return False
+        token = _assigning.set(True)
+        try:
+            user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role))
+            user.groups.add(Group.objects.get(name=role))
+        finally:
+            _assigning.reset(token)
+        record(
+            actor=actor,
+            action="staff.role_changed",
+            obj=user,
+            subject=f"{user._meta.label}:{user.pk}",
+            detail={"old": describe_roles(before), "new": role},
+        )
+    return True

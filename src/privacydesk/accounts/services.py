@@ -70,10 +70,3 @@ def confirm_enrolment(request, *, token: str) -> bool:
     record(actor=actor_for(user), action="staff.2fa_enrolled", obj=user)
     otp_login(request, device)
     return True
-
-
-def reset_second_factor(*, user, by) -> int:
-    """Remove a user's devices (lost phone); they enrol again at their next sign-in."""
-    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
-    record(actor=actor_for(by), action="staff.2fa_reset", obj=user)
-    return deleted

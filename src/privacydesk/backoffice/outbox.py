@@ -18,8 +18,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
+from django.utils.translation import gettext
 
 _NAME_RE = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{32}\.eml$")
+
+# A message carrying a one-time sign-in link for its recipient (an invitation, a password
+# reset) is marked with this header. Its body is not shown in the back office: an
+# administrator reading the outbox must not be able to use another person's link. The server
+# operator finds the file in OUTBOX_DIR.
+SIGN_IN_LINK_HEADER = "X-Privacydesk-Sign-In-Link"
 
 
 def outbox_dir() -> Path:
@@ -62,7 +69,12 @@ class OutboxMessage:
 def _parse(path: Path, *, with_body: bool) -> OutboxMessage:
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     body = ""
-    if with_body:
+    if with_body and msg.get(SIGN_IN_LINK_HEADER):
+        body = gettext(
+            "This message holds a one-time sign-in link for its recipient only, so it is not "
+            "shown here. It is kept as a file in the outbox folder on the server."
+        )
+    elif with_body:
         part = msg.get_body(preferencelist=("plain", "html"))
         body = part.get_content() if part is not None else ""
     sent = datetime.strptime(path.name[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)

@@ -21,6 +21,8 @@ class StaffSite(OTPAdminSite):
         own = [
             path("2fa/", account_views.otp, name="otp"),
             path("2fa/enrol/", account_views.otp_enrol, name="otp_enrol"),
+            path("password/set/done/", account_views.password_set_done, name="password_set_done"),
+            path("password/set/<uidb64>/<token>/", account_views.password_set, name="password_set"),
             path("outbox/", self.admin_view(views.outbox_list), name="outbox"),
             path(
                 "outbox/<str:name>/", self.admin_view(views.outbox_message), name="outbox_message"
@@ -44,6 +46,16 @@ class StaffSite(OTPAdminSite):
                 name="vault_unlock",
             ),
             path(
+                "vault/jobs/<int:job_id>/revoke/",
+                self.admin_view(vault.revoke),
+                name="vault_revoke",
+            ),
+            path(
+                "vault/jobs/<int:job_id>/new-link/",
+                self.admin_view(vault.issue_link),
+                name="vault_issue_link",
+            ),
+            path(
                 "vault/items/<uuid:item_id>/hold/", self.admin_view(vault.hold), name="vault_hold"
             ),
             path(
@@ -58,6 +70,18 @@ class StaffSite(OTPAdminSite):
         from privacydesk.accounts.views import login
 
         return login(request)
+
+    def password_change(self, request: HttpRequest, extra_context=None):
+        """The signed-in person's own password (old one first), audited and announced."""
+        from django.urls import reverse
+
+        from privacydesk.accounts.views import OwnPasswordChangeView
+
+        request.current_app = self.name
+        return OwnPasswordChangeView.as_view(
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+        )(request)
 
     def index(self, request: HttpRequest, extra_context=None):
         from privacydesk.backoffice.panels import panels_for

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from privacydesk.policy import labels
+
 
 class ImmutableError(RuntimeError):
     """A published policy version cannot be changed or deleted."""
@@ -31,9 +33,14 @@ class ProcessingActivity(models.Model):
     key = models.SlugField(_("key"), max_length=60, unique=True)
     name_nl = models.CharField(_("name (Dutch)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    legal_basis = models.CharField(_("legal basis"), max_length=30)
+    # Choices give every page the human name in its language (``get_legal_basis_display``).
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=30, choices=labels.legal_basis_choices
+    )
     retention = models.CharField(_("retention (ISO 8601)"), max_length=20)
-    retention_from = models.CharField(_("retention runs from"), max_length=30)
+    retention_from = models.CharField(
+        _("retention runs from"), max_length=30, choices=labels.retention_event_choices
+    )
     active = models.BooleanField(_("in the current model"), default=True)
     revision = models.ForeignKey(ModelRevision, on_delete=models.PROTECT, related_name="+")
 
@@ -44,7 +51,18 @@ class ProcessingActivity(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return self.key
+        return self.name  # the page's language; ``key`` is the id other code uses
+
+    @property
+    def name(self) -> str:
+        """The activity's name in the active language."""
+        from django.utils import translation
+
+        return self.name_en if translation.get_language() == "en" else self.name_nl
+
+    def retention_display(self) -> str:
+        """``7 jaar na het einde van het boekjaar``: period and event, in the page's language."""
+        return labels.retention(self.retention, self.retention_from)
 
 
 class PolicyVersion(models.Model):

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from privacydesk.audit.services import record
+from privacydesk.policy import labels
 from privacydesk.policy.models import ModelRevision, PolicyVersion, ProcessingActivity
 from privacydesk.policy.schema import (
     LEGAL_BASES,
@@ -109,26 +110,6 @@ class ActivityView:
     security_measures: list[str]
 
 
-LEGAL_BASIS_NAMES = {
-    "nl": {
-        "consent": "Toestemming",
-        "contract": "Uitvoering van een overeenkomst",
-        "legal_obligation": "Wettelijke verplichting",
-        "vital_interests": "Vitaal belang",
-        "public_task": "Taak van algemeen belang",
-        "legitimate_interests": "Gerechtvaardigd belang",
-    },
-    "en": {
-        "consent": "Consent",
-        "contract": "Performance of a contract",
-        "legal_obligation": "Legal obligation",
-        "vital_interests": "Vital interests",
-        "public_task": "Public task",
-        "legitimate_interests": "Legitimate interests",
-    },
-}
-
-
 def activity_view(model: PrivacyModel, activity: Activity, lang: str) -> ActivityView:
     def names(collection: str, ids: list[str]) -> list[str]:
         return [model.named(collection, i).name.get(lang) for i in ids]
@@ -137,7 +118,7 @@ def activity_view(model: PrivacyModel, activity: Activity, lang: str) -> Activit
         id=activity.id,
         name=activity.name.get(lang),
         purpose=activity.purpose.get(lang),
-        legal_basis=LEGAL_BASIS_NAMES[lang][activity.legal_basis],
+        legal_basis=labels.legal_basis_name(activity.legal_basis, lang),
         legal_basis_article=LEGAL_BASES[activity.legal_basis],
         legal_basis_detail=activity.legal_basis_detail.get(lang),
         data_subjects=names("data_subjects", activity.data_subjects),
@@ -273,28 +254,6 @@ def publish(*, note: str, actor: str) -> PolicyVersion:
     )
     record(actor=actor, action="policy.published", obj=version, detail={"number": number})
     return version
-
-
-def diff_versions(a: PolicyVersion, b: PolicyVersion, lang: str) -> list[tuple[str, str]]:
-    """A line diff of two versions' texts: (``same``/``added``/``removed``/``hunk``, line)."""
-    import difflib
-
-    lines = difflib.unified_diff(
-        a.text(lang).splitlines(), b.text(lang).splitlines(), lineterm="", n=2
-    )
-    out: list[tuple[str, str]] = []
-    for line in lines:
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            out.append(("hunk", line))
-        elif line.startswith("+"):
-            out.append(("added", line[1:]))
-        elif line.startswith("-"):
-            out.append(("removed", line[1:]))
-        else:
-            out.append(("same", line[1:]))
-    return out
 
 
 # -- retention ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from privacydesk.audit.services import actor_for, record
-from privacydesk.policy import register, services
+from privacydesk.policy import diff, register, services
 from privacydesk.policy.models import PolicyVersion
 
 
@@ -46,6 +46,7 @@ def version_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 
 def version_diff(request: HttpRequest) -> HttpResponse:
+    """Two versions compared block by block; a missing version is a 404 that says which."""
     try:
         a_number = int(request.GET.get("from", ""))
         b_number = int(request.GET.get("to", ""))
@@ -56,10 +57,17 @@ def version_diff(request: HttpRequest) -> HttpResponse:
             {"error": _("Choose two versions to compare.")},
             status=400,
         )
-    a = get_object_or_404(PolicyVersion, number=a_number)
-    b = get_object_or_404(PolicyVersion, number=b_number)
-    lines = services.diff_versions(a, b, _lang())
-    return render(request, "policy/diff.html", {"a": a, "b": b, "lines": lines})
+    found = {v.number: v for v in PolicyVersion.objects.filter(number__in=[a_number, b_number])}
+    missing = [n for n in (a_number, b_number) if n not in found]
+    if missing:
+        message = _("There is no version %(number)s of the privacy policy.") % {
+            "number": missing[0]
+        }
+        return render(request, "policy/diff.html", {"error": message}, status=404)
+    a, b = found[a_number], found[b_number]
+    blocks = diff.diff_versions(a, b, _lang())
+    context = {"a": a, "b": b, "blocks": blocks, "summary": diff.summary(blocks)}
+    return render(request, "policy/diff.html", context)
 
 
 def cookies(request: HttpRequest) -> HttpResponse:
@@ -73,14 +81,17 @@ def _require_register(request: HttpRequest) -> None:
 
 
 def register_page(request: HttpRequest) -> HttpResponse:
+    """The Art. 30 register in the page's language; each view is audited (P3)."""
     _require_register(request)
     model = services.current_model()
+    lang = _lang()
     context = {
         **admin.site.each_context(request),
         "title": _("Record of processing activities (Art. 30)"),
-        "columns": register.COLUMNS,
-        "rows": register.register_rows(model, _lang()),
+        "columns": register.headings(lang),
+        "rows": register.register_rows(model, lang),
     }
+    record(actor=actor_for(request.user), action="register.viewed", detail={"language": lang})
     return render(request, "policy/register.html", context)
 
 
@@ -94,7 +105,11 @@ def register_export(request: HttpRequest, fmt: str) -> HttpResponse:
         body, content_type = register.export_csv(model, lang), "text/csv; charset=utf-8"
     else:
         body, content_type = register.export_json(model, lang), "application/json"
-    record(actor=actor_for(request.user), action="register.exported", detail={"format": fmt})
+    record(
+        actor=actor_for(request.user),
+        action="register.exported",
+        detail={"format": fmt, "language": lang},
+    )
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="art30-register-{lang}.{fmt}"'
     return response

@@ -3,15 +3,21 @@
 import ipaddress
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.provisional import domains
 
 from privacydesk.redaction import RedactPersonalData, redact
+from privacydesk.testing import free_port
 
 PERSONAL = [
     "jan.jansen@example.nl",
@@ -55,6 +61,8 @@ def test_any_email_is_masked(local, domain):
 
 @given(st.ip_addresses())
 def test_any_ip_address_is_masked(address):
+    """Every address a person can have; this machine's own (loopback, unspecified) are kept."""
+    assume(not (address.is_loopback or address.is_unspecified))
     text = f"client {address} connected"
     out = redact(text)
     assert str(address) not in out
@@ -77,13 +85,21 @@ def test_filter_masks_message_args_and_exceptions():
 
 
 def test_configured_logging_masks_in_a_real_process(tmp_path):
-    """The settings' LOGGING, as a running process uses it, writes no personal data."""
+    """The settings' LOGGING, as a running process uses it, writes no personal data, and
+    leaves a traceback's file paths readable."""
     code = (
         "import logging\n"
         "logging.getLogger('privacydesk.demo').warning("
         "'contact %s at %s from %s', 'klant@example.nl', '+31 6 12345678', '203.0.113.9')\n"
+        "logging.getLogger('privacydesk.demo').warning("
+        "'\"GET /zoek/?q=carol%40example.nl&tel=%2B31+6+12345678 HTTP/1.1\" 404')\n"
         "from django.test import Client\n"
         "Client().get('/nothing-here/klant@example.nl/')\n"  # django.request logs the path
+        "from privacydesk.vault import links\n"
+        "try:\n"
+        "    links.portal_path(None)\n"
+        "except Exception:\n"
+        "    logging.getLogger('privacydesk.demo').exception('link for klant@example.nl')\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PRIVACYDESK_DATA_DIR"] = str(tmp_path)
@@ -96,8 +112,11 @@ def test_configured_logging_masks_in_a_real_process(tmp_path):
     )
     logged = result.stderr
     assert "contact [email] at [phone] from [ip]" in logged
+    assert '"GET /zoek/?q=[email]&tel=[phone] HTTP/1.1" 404' in logged
     assert "Not Found: /nothing-here/[email]/" in logged
-    for value in ("klant@example.nl", "12345678", "203.0.113.9"):
+    assert "link for [email]" in logged and "Traceback" in logged
+    assert "privacydesk/vault/links.py" in logged and "/vault/[token]" not in logged
+    for value in ("klant@example.nl", "12345678", "203.0.113.9", "carol"):
         assert value not in logged
 
 
@@ -119,3 +138,116 @@ def test_no_uuid_is_masked(value):
 def test_download_link_tokens_are_masked():
     line = '"GET /en/vault/eyJqIjoxLCJ2IjoxfQ:1xWAn0:qAAxc1CItHtIR8V/items/x/ HTTP/1.1" 200'
     assert redact(line) == '"GET /en/vault/[token]/items/x/ HTTP/1.1" 200'
+
+
+# -- percent-encoding, paths and this machine's addresses (issue 8, "Seen" 9) -----------------
+@pytest.mark.parametrize("value", PERSONAL)
+@pytest.mark.parametrize("encode", [quote, quote_plus, lambda v: quote(quote(v))])
+def test_percent_encoded_values_in_urls_are_masked(value, encode):
+    encoded = encode(value)
+    out = redact(f"GET /search/?q={encoded}&page=2 HTTP/1.1")
+    assert encoded not in out
+    assert out.startswith("GET /search/?q=[") and out.endswith("]&page=2 HTTP/1.1")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("?q=carol%40example.nl", "?q=[email]"),
+        ("?tel=%2B31%206%2012345678", "?tel=[phone]"),
+        ("?tel=%2B31+6+12345678", "?tel=[phone]"),
+        ("?q=06+12345678", "?q=[phone]"),
+        ("/c/carol%2540example.nl/", "/c/[email]/"),
+        # A decoded value cannot start a new log line or hide behind a bidi control.
+        ("?q=x%0Acarol%40example.nl", "?q=x%0A[email]"),
+        ("?q=%E2%80%AEcarol%40example.nl", "?q=%E2%80%AE[email]"),
+    ],
+)
+def test_decoded_values_are_masked_and_stay_one_line(line, expected):
+    assert redact(line) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '  File "/srv/privacydesk/src/privacydesk/vault/services.py", line 12, in store',
+        "GET /staff/vault/jobs/12/ HTTP/1.1",
+        "Listening at: http://127.0.0.1:8765 (4242)",
+        "Listening at: http://0.0.0.0:8000 (4242)",
+        "Listening at: http://[::1]:8000 (4242)",
+        "a+b C++ 2026-11-25+10:27:30 100%",
+        "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08+",
+    ],
+)
+def test_paths_and_this_machines_addresses_are_kept(text):
+    assert redact(text) == text
+
+
+def test_a_token_in_an_encoded_link_is_masked():
+    line = "GET /vault/.eJyrVspSsjLUUSpLLSrOzM9TsjKsBQBigQbR%3A1xWAn0%3AqAAxc1CIt/ HTTP/1.1"
+    assert redact(line) == "GET /vault/[token]/ HTTP/1.1"
+
+
+def test_gunicorn_listen_line_keeps_the_servers_address():
+    """The server's own socket is not a person's address; any other line's address is."""
+    line = "Listening at: http://192.0.2.7:8765 (4242)"
+    record = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1, line, None, None)
+    assert RedactPersonalData().filter(record) and record.msg == line
+    other = logging.LogRecord("privacydesk", logging.INFO, __file__, 1, line, None, None)
+    assert (
+        RedactPersonalData().filter(other) and other.msg == "Listening at: http://[ip]:8765 (4242)"
+    )
+
+
+@pytest.mark.parametrize("text", ["a" * 200_000, "x+" * 100_000, "%41" * 60_000, "1." * 100_000])
+def test_long_lines_take_linear_time(text):
+    """A long word without "@" was scanned again from every character (minutes for 200 kB)."""
+    start = time.monotonic()
+    redact(text)
+    assert time.monotonic() - start < 2
+
+
+def test_gunicorn_access_log_masks_encoded_query_strings(tmp_path):
+    """A real gunicorn with the shipped config: the request line is masked, the listen line
+    readable."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PRIVACYDESK_DATA_DIR"] = str(tmp_path)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "privacydesk.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--config",
+            "python:privacydesk.gunicorn_conf",
+            "--no-control-socket",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    query = "q=carol%40example.nl&tel=%2B31+6+12345678&ip=203.0.113%2E9"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/nothing/?{query}", timeout=2)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert f"Listening at: http://127.0.0.1:{port} (" in output
+    assert '"GET /nothing/?q=[email]&tel=[phone]&ip=[ip] HTTP/1.1" 404' in output
+    for value in ("carol", "12345678", "203.0.113"):
+        assert value not in output

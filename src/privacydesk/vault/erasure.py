@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from privacydesk.audit.services import record
-from privacydesk.vault import keyring, services, storage
+from privacydesk.vault import intake, keyring, services, storage
 from privacydesk.vault.models import DeletionCertificate, RecoveryJob, VaultItem
 
 LEFTOVER_AGE_SECONDS = 3600
@@ -150,11 +150,8 @@ def _erase_job_items(job_id, items, destroyed_at, report: SweepReport, actor: st
             raw_name=b"",
         )
         report.items_erased += len(items)
-        job = RecoveryJob.objects.select_for_update().get(pk=job_id)
-        if not job.items.exclude(state=VaultItem.State.ERASED).exists():
-            job.status = RecoveryJob.Status.ERASED
-            job.link_version += 1  # the link dies with the items
-            job.save(update_fields=["status", "link_version"])
+        intake.close_if_erased(job_id, actor=actor)  # the link dies with the items
+        job = RecoveryJob.objects.get(pk=job_id)
         certificate = issue_certificate(job, items, destroyed_at, deleted_at)
         record(
             actor=actor,

@@ -29,6 +29,7 @@ class RecoveryJob(models.Model):
     link_version = models.PositiveIntegerField(default=1, editable=False)
     failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
     locked_at = models.DateTimeField(_("link locked at"), null=True, blank=True)
+    link_revoked_at = models.DateTimeField(_("link revoked at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Art. 18 GDPR: a restricted job is stored, not used (no uploads, downloads or reminders).

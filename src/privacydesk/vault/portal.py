@@ -32,7 +32,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.vault import keyring, links, services, storage
+from privacydesk.vault import keyring, links, names, services, storage
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ def _subject(job: RecoveryJob) -> str:
 # -- the link ----------------------------------------------------------------------------
 class LinkState(enum.Enum):
     LIVE = "live"
-    INVALID = "invalid"  # bad signature, old link version, unknown job
+    INVALID = "invalid"  # bad signature or unknown job
+    REPLACED = "replaced"  # an older link of an open job: replaced or revoked by staff
+    EMPTY = "empty"  # the job is open but no file has been stored yet
     ERASED = "erased"  # the job's items are gone: the link died with them
 
 
@@ -72,11 +74,15 @@ def live_items(job: RecoveryJob) -> QuerySet[VaultItem]:
 
 
 def open_link(token: str) -> tuple[LinkState, RecoveryJob | None]:
-    job = links.job_for(token)
+    job, current = links.resolve(token)
     if job is None:
         return LinkState.INVALID, None
-    if job.status == RecoveryJob.Status.ERASED or not live_items(job).exists():
+    if job.status == RecoveryJob.Status.ERASED:
         return LinkState.ERASED, job
+    if not current:
+        return LinkState.REPLACED, job
+    if not live_items(job).exists():
+        return (LinkState.ERASED if job.items.exists() else LinkState.EMPTY), job
     return LinkState.LIVE, job
 
 
@@ -220,22 +226,10 @@ def key_available(item: VaultItem) -> bool:
     return item.wrapped_key is not None and keyring.has_key(item.key_name)
 
 
-# -- names -------------------------------------------------------------------------------
-def _safe_part(part: str) -> str:
-    """One path component for a download or ZIP entry: no separators (a backslash is one on
-    Windows), no control characters, never empty, ``.`` or ``..``. Browsers do the same to
-    download names (``_`` for a separator)."""
-    part = part.replace("/", "_").replace("\\", "_")
-    part = "".join(ch for ch in part if ord(ch) >= 32 and ord(ch) != 127).strip()
-    if not part:
-        return "unnamed"
-    if part in {".", ".."}:
-        return part.replace(".", "_")
-    return part[:255]
-
-
+# -- names ---------------------------------------------------------------------------
 def name_parts(item: VaultItem) -> list[str]:
-    return [_safe_part(p) for p in item.name.split(" / ")]
+    """The item's name as download path components (the rule of ``names.file_part``)."""
+    return names.file_parts(item.name)
 
 
 def download_name(item: VaultItem) -> str:
@@ -271,14 +265,23 @@ class Unsatisfiable(Exception):
     """The Range header names no byte of the content (416)."""
 
 
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_RANGE = re.compile(r"^[ \t]*bytes[ \t]*=[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*$", re.I)
+#: Longer than any content size: a position with more digits is "beyond the end" without
+#: ``int()`` (which refuses more than 4,300 digits and would otherwise raise: a 500).
+_MAX_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     """The one byte range a ``Range`` header asks for, as (first, last) inclusive.
 
     None means: send everything (no header, a syntax this server ignores, or several ranges).
-    Raises :class:`Unsatisfiable` when the range lies outside the content.
+    Raises :class:`Unsatisfiable` when the range lies outside the content. Any header text
+    ends in one of these three (RFC 9110 section 14.2); none raises anything else.
     """
     if not header:
         return None
@@ -289,16 +292,16 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not first_text and not last_text:
         return None
     if not first_text:  # suffix: the last n bytes
-        length = int(last_text)
+        length = _position(last_text)
         if length == 0 or size == 0:
             raise Unsatisfiable
         return max(size - length, 0), size - 1
-    first = int(first_text)
-    if last_text and int(last_text) < first:
+    first = _position(first_text)
+    if last_text and _position(last_text) < first:
         return None  # invalid range-spec: ignore the header
     if first >= size:
         raise Unsatisfiable
-    last = int(last_text) if last_text else size - 1
+    last = _position(last_text) if last_text else size - 1
     return first, min(last, size - 1)
 
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from privacydesk.vault import names, storage
 from privacydesk.vault import portal as rules
-from privacydesk.vault import storage
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
 Refusal = HttpResponse
@@ -31,18 +31,31 @@ def _locked(request: HttpRequest) -> HttpResponse:
     return render(request, "vault/portal_locked.html", status=403)
 
 
-def _open(request: HttpRequest, token: str) -> tuple[RecoveryJob | None, Refusal | None]:
+_REFUSALS = {
+    rules.LinkState.INVALID: ("invalid", 404),
+    rules.LinkState.REPLACED: ("replaced", 410),
+    rules.LinkState.EMPTY: ("empty", 200),
+    rules.LinkState.ERASED: ("erased", 410),
+}
+
+
+def _open(
+    request: HttpRequest, token: str, *, page: bool = True
+) -> tuple[RecoveryJob | None, Refusal | None]:
+    """The job of a live link, or the page that says why not (in the words of what the
+    customer received: the link by e-mail, the PIN at intake)."""
     state, job = rules.open_link(token)
-    if state is rules.LinkState.INVALID:
-        return None, _gone(request, "invalid", 404)
-    if state is rules.LinkState.ERASED:
-        return None, _gone(request, "erased", 410)
+    if state is rules.LinkState.EMPTY and not page:  # a download of a job without files
+        return None, _gone(request, "item", 404)
+    if state is not rules.LinkState.LIVE:
+        reason, status = _REFUSALS[state]
+        return None, _gone(request, reason, status)
     return job, None
 
 
 def _unlocked(request: HttpRequest, token: str) -> tuple[RecoveryJob | None, Refusal | None]:
     """The job if this session gave its PIN; otherwise the page to show instead."""
-    job, refusal = _open(request, token)
+    job, refusal = _open(request, token, page=False)
     if refusal is not None:
         return None, refusal
     if job.locked_at is not None:
@@ -153,6 +166,7 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
                 "vault:download_encrypted", kwargs={"token": token, "item_id": item.pk}
             ),
             "key": reverse("vault:key", kwargs={"token": token, "item_id": item.pk}),
+            "name": names.clean(item.name),
             "file_name": rules.download_name(item),
         }
         for item in items
@@ -233,7 +247,7 @@ def download_zip(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "HEAD":
         response = HttpResponse()
     else:
-        rules.record_download(job, None, "zip", items=len(items))
+        rules.record_download(job, None, "zip", items=[str(item.pk) for item in items])
         response = StreamingHttpResponse(rules.zipped(items))
     response["Accept-Ranges"] = "none"
     return _file_headers(response, f"compjoeter-{job.pk}.zip", "application/zip")

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.vault import links
+from privacydesk.vault import links, sizes
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
 
@@ -24,6 +24,7 @@ def due_jobs(now: datetime):
             status=RecoveryJob.Status.OPEN,
             restricted=False,
             reminder_sent_at__isnull=True,
+            link_revoked_at__isnull=True,  # a revoked link is not sent out again
             items__state=VaultItem.State.STORED,
         )
         .annotate(first_expiry=Min("items__expires_on"))
@@ -41,12 +42,18 @@ def send_due(now: datetime | None = None) -> int:
             locked = RecoveryJob.objects.select_for_update().get(pk=job.pk)
             if locked.reminder_sent_at is not None:
                 continue  # another worker sent it
+            items = locked.items.filter(state=VaultItem.State.STORED)
+            count, total = len(items), sum(item.size for item in items)
             context = {
                 "job": locked,
                 "erase_after": job.first_expiry,
                 "link": links.portal_url(locked),
                 "days": settings.VAULT_REMINDER_DAYS,
+                "count": count,
             }
+            for lang in ("nl", "en"):  # each half of the message in its own number format
+                with translation.override(lang):
+                    context[f"size_{lang}"] = sizes.format_size(total)
             with translation.override(settings.LANGUAGE_CODE):
                 subject = render_to_string("vault/reminder_subject.txt", context).strip()
                 body = render_to_string("vault/reminder.txt", context)

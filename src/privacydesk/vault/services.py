@@ -1,38 +1,51 @@
-"""The vault's actions: intake, storing, reading, shredding, holds (P4, P11, P12).
+"""The vault's actions: storing, reading, shredding, holds (P4, P11, P12).
 
-Erasure (the sweep and certificates) lives in ``erasure.py``; the customer link in ``links.py``.
+Intake and the link's life (create, revoke, issue anew, end with the last item) live in
+``intake.py`` and are named here too, so callers have one module; erasure (the sweep and
+certificates) lives in ``erasure.py``; the customer link's token in ``links.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-import secrets
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
 from privacydesk.policy.schema import Duration
-from privacydesk.vault import age, keyring, links, names, storage
+from privacydesk.vault import age, intake, keyring, names, storage
+from privacydesk.vault.errors import ContentMismatch, TargetExists, VaultError
+from privacydesk.vault.intake import (
+    NewJob,
+    close_if_erased,
+    create_job,
+    issue_new_link,
+    new_pin,
+    revoke_link,
+)
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
-
-class VaultError(Exception):
-    """A vault action that cannot be done, with a message for the user."""
-
-
-class ContentMismatch(VaultError):
-    """Decrypted content does not match what was stored."""
+__all__ = [  # intake and the errors are named here too: callers use one module
+    "ContentMismatch",
+    "NewJob",
+    "TargetExists",
+    "VaultError",
+    "close_if_erased",
+    "create_job",
+    "issue_new_link",
+    "new_pin",
+    "revoke_link",
+]
 
 
 class Restricted(VaultError):
@@ -45,39 +58,6 @@ class StillHeld(VaultError):
 
 def _subject(job: RecoveryJob) -> str:
     return subject_ref("email", job.contact_email)
-
-
-# -- intake ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class NewJob:
-    job: RecoveryJob
-    pin: str
-    link: str
-
-
-def new_pin() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
-
-
-@transaction.atomic
-def create_job(*, contact_email: str, device: str, technician=None, actor: str) -> NewJob:
-    """A recovery job with a fresh PIN (shown once) and the customer's download link."""
-    from django.core.validators import validate_email
-
-    contact_email = contact_email.strip()
-    validate_email(contact_email)
-    if not device.strip():
-        raise VaultError("describe the device")
-    pin = new_pin()
-    job = RecoveryJob.objects.create(
-        contact_email=contact_email,
-        device=device.strip()[:300],
-        intake_date=timezone.localdate(),
-        technician=technician,
-        pin_hash=make_password(pin),
-    )
-    record(actor=actor, action="vault.job_created", obj=job, subject=_subject(job))
-    return NewJob(job=job, pin=pin, link=links.portal_url(job))
 
 
 # -- storing -----------------------------------------------------------------------------
@@ -115,6 +95,11 @@ def store(
     wrapped = keyring.wrap(key_name, str(item_id), str(identity).encode())
     try:
         with transaction.atomic():
+            # Checked again on the locked row: the job may have been closed (every item
+            # shredded, erased by the sweep) while this file was being encrypted.
+            current = RecoveryJob.objects.select_for_update().get(pk=job.pk)
+            if current.status != RecoveryJob.Status.OPEN:
+                raise VaultError(f"job #{job.pk} is {current.status}; no new items")
             item = VaultItem.objects.create(
                 id=item_id,
                 job=job,
@@ -272,13 +257,21 @@ def export_to_file(
     *,
     encrypted: bool,
     actor: str,
+    overwrite: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Write the item (decrypted, or the stored age file) to ``out`` via a temporary file that
-    is renamed into place only when everything was written and verified."""
+    is put into place only when everything was written and verified.
+
+    An existing ``out`` is replaced only with ``overwrite``; otherwise :class:`TargetExists`
+    is raised before anything is decrypted, and again (atomically, a hard link never
+    replaces) if the file appeared meanwhile. A restricted job's items are not read.
+    """
     if RecoveryJob.objects.filter(pk=item.job_id, restricted=True).exists():
         raise Restricted(f"job #{item.job_id} is restricted; its items are not read")
     out = Path(out)
+    if not overwrite and (out.exists() or out.is_symlink()):
+        raise TargetExists(f"{out} exists")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
     tmp = Path(tmp_name)
     try:
@@ -296,9 +289,9 @@ def export_to_file(
                     storage.write_all(fd, pieces)
         finally:
             os.close(fd)
-        # Renamed into place only now that every byte was decrypted and verified. (A copy for
+        # Put into place only now that every byte was decrypted and verified. (A copy for
         # the user needs no fsync; the vault's own blobs do, before their rows are committed.)
-        os.replace(tmp, out)
+        _put_in_place(tmp, out, overwrite=overwrite)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -309,6 +302,39 @@ def export_to_file(
         subject=_subject(item.job),
         detail={"encrypted": encrypted},
     )
+
+
+def _put_in_place(tmp: Path, out: Path, *, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, out)
+        return
+    try:
+        os.link(tmp, out)  # fails if ``out`` exists, whoever made it in the meantime
+    except FileExistsError:
+        raise TargetExists(f"{out} exists") from None
+    except OSError:  # a file system without hard links: check, then rename
+        if out.exists() or out.is_symlink():
+            raise TargetExists(f"{out} exists") from None
+        os.replace(tmp, out)
+        return
+    tmp.unlink()
+
+
+def stored_copy(job: RecoveryJob, path: Path, raw_name: bytes) -> VaultItem | None:
+    """An item of ``job``, not erased, with the same name and the same content (SHA-256) as
+    the file at ``path``, or None. Only a file whose name and size match an item is read for
+    its hash, so a new disk image is not read twice."""
+    size = path.stat().st_size
+    candidates = [
+        item
+        for item in job.items.exclude(state=VaultItem.State.ERASED).filter(size=size)
+        if bytes(item.raw_name) == raw_name
+    ]
+    if not candidates:
+        return None
+    with open(path, "rb", buffering=0) as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return next((item for item in candidates if item.sha256 == digest), None)
 
 
 def reveal_key(item: VaultItem, *, actor: str) -> str:
@@ -339,6 +365,7 @@ def shred(item: VaultItem, *, actor: str, reason: str) -> None:
         detail={"reason": reason},
     )
     transaction.on_commit(lambda: storage.delete(item.blob))
+    intake.close_if_erased(item.job_id, actor=actor)
 
 
 HOLD_SOURCE = "vault.VaultItem"

@@ -3,7 +3,8 @@
 Who sees what:
 
 - A technician (the role with ``vault.add_vaultitem``) works on their own jobs only: list,
-  intake, detail, upload, unlock, certificates. Another technician's job is 403.
+  intake, detail, upload, unlock, revoke, certificates. Another technician's job (or item,
+  or certificate) is 404, the same answer as for one that does not exist: no oracle.
 - The privacy officer and the admin (``vault.view_recoveryjob`` without the work permission)
   see the metadata of every job; the privacy officer sets legal holds, the admin unlocks links.
 
@@ -12,12 +13,15 @@ Every page that shows a job, and every certificate download, writes an audit ent
 
 from __future__ import annotations
 
+import html
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParser
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -26,13 +30,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from privacydesk.audit.services import actor_for, record, subject_ref
-from privacydesk.vault import erasure, keyring, services
+from privacydesk.vault import erasure, keyring, links, services
 from privacydesk.vault.forms import HoldForm, JobForm, UploadForm
 from privacydesk.vault.models import DeletionCertificate, RecoveryJob, VaultItem
 
 VIEW = "vault.view_recoveryjob"
 WORK = "vault.add_vaultitem"
 JOBS_PER_PAGE = 50
+NEW_LINK_KEY = "vault_new_link"
 
 
 def own_jobs_only(user) -> bool:
@@ -45,7 +50,8 @@ def _subject(job: RecoveryJob) -> str:
 
 
 def _job_for(request: HttpRequest, job_id: int) -> RecoveryJob:
-    """The job, if this user may see it (403 before 404, so nothing is told to outsiders)."""
+    """The job, if this user may see it: 403 for a role without the vault (that says
+    nothing about any job), 404 for a job that does not exist or is another technician's."""
     if not request.user.has_perm(VIEW):
         raise PermissionDenied
     job = get_object_or_404(RecoveryJob.objects.select_related("technician"), pk=job_id)
@@ -55,7 +61,7 @@ def _job_for(request: HttpRequest, job_id: int) -> RecoveryJob:
 
 def _check_access(user, job: RecoveryJob) -> None:
     if own_jobs_only(user) and job.technician_id != user.pk:
-        raise PermissionDenied
+        raise Http404
 
 
 def _job_url(job: RecoveryJob) -> str:
@@ -84,20 +90,12 @@ def jobs(request: HttpRequest) -> HttpResponse:
                     device=form.cleaned_data["device"],
                     technician=user,
                     actor=actor_for(user),
+                    site_url=links.site_url(request),
                 )
             except (services.VaultError, ValidationError) as exc:
                 form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
             else:
-                # Rendered in the answer to the POST and never stored: the PIN exists in
-                # plaintext only in this response (admin_view marks it no-store).
-                context = {
-                    **admin.site.each_context(request),
-                    "title": _("Recovery job #%(id)s created") % {"id": new.job.pk},
-                    "job": new.job,
-                    "pin": new.pin,
-                    "link": new.link,
-                }
-                return render(request, "vault/staff_job_created.html", context)
+                return _show_once(request, new)
         status = 400
     elif request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
@@ -128,6 +126,27 @@ def jobs(request: HttpRequest) -> HttpResponse:
     return render(request, "vault/staff_jobs.html", context, status=status)
 
 
+def _show_once(request: HttpRequest, new: services.NewJob) -> HttpResponse:
+    """POST-redirect-GET: the new PIN and link wait in the session for the job page, which
+    shows them once and removes them; a reload shows the job without them and creates
+    nothing (the PIN is kept only hashed after that)."""
+    request.session[NEW_LINK_KEY] = {
+        "job": new.job.pk,
+        "pin": new.pin,
+        "link": new.link,
+        "mailed": new.mailed,
+    }
+    return redirect(_job_url(new.job))
+
+
+def _take_new_link(request: HttpRequest, job: RecoveryJob) -> dict | None:
+    shown = request.session.get(NEW_LINK_KEY)
+    if not isinstance(shown, dict) or shown.get("job") != job.pk:
+        return None
+    del request.session[NEW_LINK_KEY]
+    return shown
+
+
 # -- detail ----------------------------------------------------------------------------------
 @require_safe
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
@@ -139,6 +158,7 @@ def _render_detail(
 ) -> HttpResponse:
     user = request.user
     record(actor=actor_for(user), action="vault.job_viewed", obj=job, subject=_subject(job))
+    new_link = _take_new_link(request, job) if request.method == "GET" else None
     is_own = job.technician_id is not None and job.technician_id == user.pk
     is_open = job.status == RecoveryJob.Status.OPEN
     can_upload = user.has_perm(WORK) and is_own
@@ -159,6 +179,9 @@ def _render_detail(
             and (is_own or not own_jobs_only(user))
         ),
         "can_hold": user.has_perm("vault.hold_vaultitem"),
+        "new_link": new_link,
+        "can_revoke": is_open and job.link_revoked_at is None and _may_manage_link(user, job),
+        "can_issue": is_open and _may_manage_link(user, job),
         "can_certificates": user.has_perm("vault.view_deletioncertificate"),
         "stored": VaultItem.State.STORED,
         "held": VaultItem.State.HELD,
@@ -181,10 +204,22 @@ def upload(request: HttpRequest, job_id: int) -> HttpResponse:
     if not request.user.has_perm(WORK):
         raise PermissionDenied
     job = _job_for(request, job_id)
-    if job.technician_id != request.user.pk:
-        raise PermissionDenied
     request.upload_handlers = [TemporaryFileUploadHandler(request)]
+    request.parse_file_upload = lambda meta, data: _NameKeepingParser(
+        meta, data, request.upload_handlers, request.encoding
+    ).parse()
     return _upload(request, job)
+
+
+class _NameKeepingParser(MultiPartParser):
+    """Django's parser, except that it keeps the characters Django drops from a file name
+    (controls, bidi overrides, zero-width characters): the vault stores the name as the
+    customer's disk had it and shows it through ``names.display_name``, escaped, exactly as
+    ``vault put`` does. A web upload and a CLI put of the same file get the same name."""
+
+    def sanitize_file_name(self, file_name):
+        file_name = html.unescape(file_name).rsplit("/")[-1].rsplit("\\")[-1]
+        return None if file_name in {"", ".", ".."} else file_name
 
 
 @csrf_protect
@@ -255,6 +290,51 @@ def unlock(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect(_job_url(job))
 
 
+def _may_manage_link(user, job: RecoveryJob) -> bool:
+    """The job's technician, or staff who unlock links (the admin): they deal with the
+    customer about the link."""
+    if own_jobs_only(user):
+        return job.technician_id == user.pk
+    return user.has_perm("vault.unlock_portal")
+
+
+@require_POST
+def revoke(request: HttpRequest, job_id: int) -> HttpResponse:
+    """End the customer's link now (a leaked e-mail, a lost receipt): the old link and PIN
+    stop working; audited by the service."""
+    job = _job_for(request, job_id)
+    if not _may_manage_link(request.user, job):
+        raise PermissionDenied
+    if job.status != RecoveryJob.Status.OPEN or job.link_revoked_at is not None:
+        messages.info(request, _("The download link of this job no longer works already."))
+    else:
+        services.revoke_link(job, actor=actor_for(request.user))
+        messages.success(
+            request,
+            _(
+                "The download link is revoked: the old link and PIN no longer work. Issue a "
+                "new link when the customer is to download again."
+            ),
+        )
+    return redirect(_job_url(job))
+
+
+@require_POST
+def issue_link(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A new link (e-mailed) and PIN (shown once) for an open job; earlier ones stop."""
+    job = _job_for(request, job_id)
+    if not _may_manage_link(request.user, job):
+        raise PermissionDenied
+    try:
+        new = services.issue_new_link(
+            job, actor=actor_for(request.user), site_url=links.site_url(request)
+        )
+    except services.VaultError:
+        messages.error(request, _("This job is erased; it has no download link any more."))
+        return redirect(_job_url(job))
+    return _show_once(request, new)
+
+
 def _unlock(job: RecoveryJob, *, actor: str) -> None:
     from privacydesk.vault import portal  # the portal's rules own the lock
 
@@ -295,9 +375,9 @@ def certificate(request: HttpRequest, certificate_id: int) -> HttpResponse:
     """The signed deletion certificate as a JSON file (checkable offline)."""
     if not request.user.has_perm("vault.view_deletioncertificate"):
         raise PermissionDenied
-    cert = get_object_or_404(DeletionCertificate.objects.select_related("job"), pk=certificate_id)
     if not request.user.has_perm(VIEW):
         raise PermissionDenied
+    cert = get_object_or_404(DeletionCertificate.objects.select_related("job"), pk=certificate_id)
     _check_access(request.user, cert.job)
     record(
         actor=actor_for(request.user),

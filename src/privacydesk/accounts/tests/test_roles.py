@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 
 from privacydesk.accounts.roles import ADMIN, PRIVACY_OFFICER, ROLES, SALES, TECHNICIAN, sync_roles
 
@@ -16,6 +17,9 @@ MATRIX = {
     "/staff/accounts/user/add/": {ADMIN},
     "/staff/otp_totp/totpdevice/": {ADMIN},
     "/staff/axes/accessattempt/": {ADMIN},
+    "/staff/axes/accesslog/": {ADMIN},
+    "/staff/axes/accessfailurelog/": {ADMIN},
+    "/staff/password_change/": EVERYONE,
     "/staff/django_tasks_database/dbtaskresult/": {ADMIN},
     "/staff/jobs/periodicrun/": {ADMIN},
     "/staff/jobs/workerheartbeat/": {ADMIN},
@@ -90,3 +94,75 @@ def test_viewing_staff_personal_data_is_audited(staff_client, staff):
     viewed = AuditEntry.objects.get(action="accounts.user.view")
     assert viewed.object_id == str(other.pk)
     assert viewed.actor == f"user:{client.user.pk}"
+
+
+# --- Exactly one role, enforced below the forms (issue 8) ------------------------------------
+
+
+def test_a_second_role_group_is_refused_from_either_side(staff):
+    from privacydesk.accounts.signals import TooManyRoles
+
+    user = staff(ADMIN)
+    with pytest.raises(TooManyRoles), transaction.atomic():
+        user.groups.add(Group.objects.get(name=PRIVACY_OFFICER))
+    with pytest.raises(TooManyRoles), transaction.atomic():
+        Group.objects.get(name=PRIVACY_OFFICER).user_set.add(user)
+    with pytest.raises(TooManyRoles), transaction.atomic():
+        user.groups.set(Group.objects.filter(name__in=[ADMIN, PRIVACY_OFFICER]))
+    with pytest.raises(TooManyRoles), transaction.atomic():
+        user.groups.clear()
+        user.groups.add(*Group.objects.filter(name__in=[SALES, PRIVACY_OFFICER]))
+    assert sorted(user.groups.values_list("name", flat=True)) == [ADMIN]
+
+
+def test_a_group_that_is_not_a_role_may_be_added(staff):
+    user = staff(SALES)
+    user.groups.add(Group.objects.create(name="newsletter-editors"))
+    assert user.role == SALES
+
+
+def test_role_changes_are_audited_with_old_and_new(staff):
+    from privacydesk.accounts.roles import assign_role
+    from privacydesk.audit.models import AuditEntry
+
+    user = staff(TECHNICIAN)
+    assign_role(user, SALES, actor="user:1")
+    entry = AuditEntry.objects.filter(action="staff.role_changed").latest("id")
+    assert entry.detail == {"old": TECHNICIAN, "new": SALES}
+    assert (entry.actor, entry.object_id) == ("user:1", str(user.pk))
+    user.groups.clear()  # by hand, not through assign_role: still on record
+    entry = AuditEntry.objects.filter(action="staff.role_changed").latest("id")
+    assert entry.detail == {"old": SALES, "new": None}
+    Group.objects.get(name=ADMIN).user_set.add(user)
+    entry = AuditEntry.objects.filter(action="staff.role_changed").latest("id")
+    assert entry.detail == {"old": None, "new": ADMIN}
+
+
+def test_admin_form_offers_one_role_and_audits_the_change(staff_client, staff):
+    from privacydesk.audit.models import AuditEntry
+
+    other = staff(TECHNICIAN)
+    client = staff_client(ADMIN)
+    page = client.get(f"/staff/accounts/user/{other.pk}/change/").content.decode()
+    assert page.count('type="radio" name="role"') == len(ROLES)
+    assert 'name="groups"' not in page
+    response = client.post(
+        f"/staff/accounts/user/{other.pk}/change/",
+        {
+            "username": other.username,
+            "role": PRIVACY_OFFICER,
+            "groups": [Group.objects.get(name=ADMIN).pk],  # an old form's field: ignored
+            "is_staff": "on",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(other.groups.values_list("name", flat=True)) == [PRIVACY_OFFICER]
+    entry = AuditEntry.objects.filter(action="staff.role_changed").latest("id")
+    assert entry.detail == {"old": TECHNICIAN, "new": PRIVACY_OFFICER}
+    assert entry.actor == f"user:{client.user.pk}"
+    client.post(
+        f"/staff/accounts/user/{other.pk}/change/",
+        {"username": other.username, "role": [ADMIN, SALES], "is_staff": "on"},
+    )
+    assert other.groups.count() == 1  # one choice: never both

@@ -97,5 +97,12 @@ def test_run_serves_the_site_with_the_worker(tmp_path):
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert '"GET /staff/login/ HTTP/1.1" 200' in output
-    logged = [line for line in output.splitlines() if not line.startswith("Privacydesk at ")]
+    # The server's own address is printed on start and in gunicorn's listen line; no other
+    # line (access log, requests) names an address.
+    logged = [
+        line
+        for line in output.splitlines()
+        if not line.startswith("Privacydesk at ") and " Listening at: " not in line
+    ]
+    assert f"gunicorn.error Listening at: http://127.0.0.1:{port} (" in output
     assert not [line for line in logged if "127.0.0.1" in line]

@@ -97,13 +97,14 @@ def test_register_page_and_exports(staff_client):
     assert header["security"].startswith("Art. 30(1)(g)")
     assert len(activities) == len(services.current_model().activities)
     vault = next(r for r in activities if r["activity"] == "Data storage and recovery")
-    assert "1 month" in vault["retention"] and "P1M" in vault["retention"]
-    assert vault["legal_basis"].startswith("Art. 6(1)(b)")
+    assert vault["retention"].startswith("1 month after storage — ")
+    assert vault["legal_basis"].startswith("Performance of a contract (Art. 6(1)(b) GDPR) — ")
 
     data = json.loads(client.get("/staff/register/export.json").content)
     assert data["controller"]["name"] == "coMPjoeter"
     assert set(data["activities"][0]) == set(data["columns"])
     assert AuditEntry.objects.filter(action="register.exported").count() == 2
+    assert AuditEntry.objects.filter(action="register.viewed").count() == 1
     assert client.get("/staff/register/export.xml").status_code == 404
 
 

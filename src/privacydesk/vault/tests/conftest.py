@@ -11,9 +11,20 @@ def _vault_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def job(db):
+def technician(db):
+    from privacydesk.accounts.roles import TECHNICIAN
+    from privacydesk.testing import make_staff
+
+    return make_staff(TECHNICIAN)
+
+
+@pytest.fixture
+def job(technician):
     return services.create_job(
-        contact_email="klant@example.nl", device="Laptop, 500 GB", actor="system:test"
+        contact_email="klant@example.nl",
+        device="Laptop, 500 GB",
+        technician=technician,
+        actor="system:test",
     ).job
 
 

@@ -63,7 +63,7 @@ def recovered(tmp_path):
 
 def test_technician_round_trip_with_age_interop(site, recovered, tmp_path):
     job = site.json("vault", "job", "create", "--contact", "klant@example.nl", "--device", "HP")
-    assert set(job) == {"id", "link", "pin"} and len(job["pin"]) == 6
+    assert set(job) == {"id", "link", "pin", "mailed"} and len(job["pin"]) == 6
     assert "/vault/" in job["link"]
     items = site.json("vault", "put", "--job", job["id"], recovered)
     assert {i["name"] for i in items} == {

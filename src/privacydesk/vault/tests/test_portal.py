@@ -35,8 +35,10 @@ def _vault_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def new_job(db):
-    return services.create_job(contact_email="klant@example.nl", device="Laptop", actor=ACTOR)
+def new_job(technician):
+    return services.create_job(
+        contact_email="klant@example.nl", device="Laptop", technician=technician, actor=ACTOR
+    )
 
 
 def store(job, data: bytes, name: bytes) -> VaultItem:
@@ -131,11 +133,13 @@ def test_a_wrong_link_is_not_found(client, new_job):
     assert client.get(f"/vault/{good}/").status_code == 200
 
 
-def test_a_link_with_an_old_version_is_not_found(client, new_job):
+def test_a_link_with_an_old_version_is_gone_and_says_it_was_replaced(client, new_job):
     store(new_job.job, b"data", b"a.txt")
-    old = path_of(new_job)
+    old = path_of(new_job, "en")
     RecoveryJob.objects.filter(pk=new_job.job.pk).update(link_version=2)
-    assert client.get(old).status_code == 404
+    response = client.get(old)
+    assert response.status_code == 410
+    assert "replaced or withdrawn" in response.content.decode()
 
 
 def test_the_link_in_the_job_is_the_portal(client, new_job):
@@ -269,9 +273,11 @@ def test_the_right_pin_resets_the_count(client, files):
     assert new_job.job.failed_pin_attempts == 0
 
 
-def test_a_pin_opens_only_its_own_job(client, files):
+def test_a_pin_opens_only_its_own_job(client, files, technician):
     new_job, _items, _contents = files
-    other = services.create_job(contact_email="ander@example.nl", device="Phone", actor=ACTOR)
+    other = services.create_job(
+        contact_email="ander@example.nl", device="Phone", technician=technician, actor=ACTOR
+    )
     other_item = store(other.job, b"other", b"other.txt")
     signed_in(client, new_job)
     assert client.get(url("download", other, other_item)).status_code == 302
@@ -544,7 +550,11 @@ def test_the_zip_holds_every_item_byte_for_byte(client, files):
             assert archive.read(item.name) == contents[raw]
     entry = AuditEntry.objects.get(action="vault.portal_download")
     assert entry.object_id == str(new_job.job.pk)
-    assert entry.detail == {"kind": "zip", "items": 3}
+    assert entry.detail == {
+        "kind": "zip",
+        "items": [str(i.pk) for i in portal.live_items(new_job.job)],
+    }
+    assert sorted(entry.detail["items"]) == sorted(str(i.pk) for i in items.values())
 
 
 def test_zip_entries_keep_folders_and_never_escape(client, new_job, tmp_path):
@@ -683,9 +693,10 @@ def test_after_the_sweep_the_link_is_dead(client, files, settings):
     erasure.sweep(now=later, leftover_age_seconds=0)
     job = RecoveryJob.objects.get(pk=new_job.job.pk)
     assert job.status == RecoveryJob.Status.ERASED
-    response = client.get(path_of(new_job))
-    assert response.status_code == 404
-    assert client.get(url("download", new_job, items[b"notes.txt"])).status_code == 404
+    response = client.get(path_of(new_job, "en"))
+    assert response.status_code == 410
+    assert "have been erased" in response.content.decode()
+    assert client.get(url("download", new_job, items[b"notes.txt"])).status_code == 410
 
 
 def test_a_missing_day_key_is_not_a_broken_download(client, files):

@@ -97,7 +97,8 @@ def test_job_detail_per_role(staff_client, staff, role):
     job = new_job(staff(TECHNICIAN))
     client = staff_client(role)
     response = client.get(job_url(job))
-    expected = {TECHNICIAN: 403, SALES: 403, PRIVACY_OFFICER: 200, ADMIN: 200}[role]
+    # Another technician's job is 404, as a missing one (no existence oracle).
+    expected = {TECHNICIAN: 404, SALES: 403, PRIVACY_OFFICER: 200, ADMIN: 200}[role]
     assert response.status_code == expected, role
     assert audited("vault.job_viewed", client.user, job) == (expected == 200)
 
@@ -118,8 +119,8 @@ def test_hold_is_for_the_privacy_officer_only(staff_client, staff, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_upload_is_for_technicians_only(staff_client, staff, role):
     client = staff_client(role)
-    # The job belongs to the signed-in user, so only the role decides.
-    job = new_job(client.user)
+    # A technician's own job: only the role decides.
+    job = new_job(client.user if role == TECHNICIAN else staff(TECHNICIAN))
     response = client.post(
         f"{job_url(job)}upload/", {"files": SimpleUploadedFile("a.txt", b"hello")}
     )
@@ -137,7 +138,7 @@ def test_unlock_per_role(staff_client, staff, role):
         assert response.status_code == 302
         assert job.locked_at is None
     else:  # a technician only on their own jobs (see test_technician_unlocks_own_job)
-        assert response.status_code == 403, role
+        assert response.status_code == (404 if role == TECHNICIAN else 403), role
         assert job.locked_at is not None
 
 
@@ -146,7 +147,7 @@ def test_create_job_is_for_technicians_only(staff_client, role):
     response = staff_client(role).post(
         JOBS, {"contact_email": "klant@example.nl", "device": "USB stick"}
     )
-    assert response.status_code == (200 if role == TECHNICIAN else 403), role
+    assert response.status_code == (302 if role == TECHNICIAN else 403), role
     assert RecoveryJob.objects.count() == (1 if role == TECHNICIAN else 0)
 
 
@@ -157,7 +158,7 @@ def test_technician_sees_only_own_jobs_others_see_all(staff_client, staff):
     page = tech.get(JOBS).content.decode()
     assert "Mine-Laptop" in page and "Their-Desktop" not in page
     assert tech.get(job_url(mine)).status_code == 200
-    assert tech.get(job_url(theirs)).status_code == 403
+    assert tech.get(job_url(theirs)).status_code == 404
     for role in (PRIVACY_OFFICER, ADMIN):
         page = signed_in(staff_client, role).get(JOBS).content.decode()
         assert "Mine-Laptop" in page and "Their-Desktop" in page
@@ -187,26 +188,61 @@ def test_anonymous_and_password_only_sessions_reach_nothing(client, staff):
 def test_creating_a_job_shows_pin_and_link_once(staff_client):
     client = staff_client(TECHNICIAN)
     response = client.post(
-        JOBS, {"contact_email": " klant@example.nl ", "device": "Seagate 2 TB, SN 123"}
+        JOBS,
+        {"contact_email": " klant@example.nl ", "device": "Seagate 2 TB, SN 123"},
+        HTTP_HOST="127.0.0.1:8765",
     )
-    assert response.status_code == 200
+    job = RecoveryJob.objects.get()
+    # POST-redirect-GET: the answer to the POST is a redirect to the job's page.
+    assert response.status_code == 302 and response["Location"] == job_url(job)
+    response = client.get(job_url(job), HTTP_HOST="127.0.0.1:8765")
     page = response.content.decode()
-    assert "Give the PIN to the customer at intake" in page
+    assert "Give the PIN to the customer now" in page
     pin = re.search(r'id="vault-pin">(\d+)<', page).group(1)
     assert re.fullmatch(r"\d{6}", pin)
-    job = RecoveryJob.objects.get()
     assert job.technician == client.user and job.contact_email == "klant@example.nl"
     assert check_password(pin, job.pin_hash) and pin not in job.pin_hash
     link = re.search(r'id="vault-link">([^<]+)<', page).group(1)
     token = link.rstrip("/").rsplit("/", 1)[1]
-    assert link == f"{settings.SITE_URL}/vault/{token}/"
+    # Built from the request: the address the technician uses, whatever SITE_URL says.
+    assert link == f"http://127.0.0.1:8765/vault/{token}/"
     assert links.job_for(token) == job
     assert "no-store" in response["Cache-Control"]
     assert audited("vault.job_created", client.user, job)
-    # Shown once: neither the list nor the detail page shows the PIN again.
-    for url in (JOBS, job_url(job)):
+    assert 'id="vault-mailed"' in page
+    # Shown once: neither a reload nor the list shows the PIN again.
+    for url in (job_url(job), JOBS):
         assert f">{pin}<" not in client.get(url).content.decode()
     assert pin not in str(dict(client.session))
+
+
+def test_reloading_after_creating_a_job_creates_no_second_job(staff_client):
+    """The browser's reload after the redirect repeats the GET, never the POST."""
+    client = staff_client(TECHNICIAN)
+    response = client.post(
+        JOBS, {"contact_email": "klant@example.nl", "device": "USB"}, follow=True
+    )
+    assert response.status_code == 200 and 'id="vault-pin"' in response.content.decode()
+    [(reloaded, _status)] = response.redirect_chain
+    again = client.get(reloaded)
+    assert again.status_code == 200 and 'id="vault-pin"' not in again.content.decode()
+    assert RecoveryJob.objects.count() == 1
+    assert AuditEntry.objects.filter(action="vault.job_created").count() == 1
+
+
+def test_creating_a_job_emails_the_link_but_never_the_pin(staff_client, mailoutbox):
+    client = staff_client(TECHNICIAN)
+    client.post(JOBS, {"contact_email": "klant@example.nl", "device": "Synology NAS"})
+    job = RecoveryJob.objects.get()
+    page = client.get(job_url(job)).content.decode()
+    pin = re.search(r'id="vault-pin">(\d+)<', page).group(1)
+    link = re.search(r'id="vault-link">([^<]+)<', page).group(1)
+    [mail] = mailoutbox
+    assert mail.to == ["klant@example.nl"]
+    assert link in mail.body and pin not in mail.body and pin not in mail.subject
+    assert "pincode" in mail.body and "PIN" in mail.body  # Dutch and English
+    assert "nooit per e-mail" in mail.body and "never send the PIN by e-mail" in mail.body
+    assert AuditEntry.objects.filter(action="vault.link_sent", object_id=str(job.pk)).exists()
 
 
 def test_bad_intake_shows_errors_and_creates_nothing(staff_client):
@@ -293,12 +329,12 @@ def test_upload_to_an_erased_job_is_refused_and_keeps_what_is_there(staff_client
     assert sorted(storage.names()) == [item.blob]
 
 
-def test_upload_to_another_technicians_job_is_403(staff_client, staff):
+def test_upload_to_another_technicians_job_is_404(staff_client, staff):
     job = new_job(staff(TECHNICIAN))
     response = staff_client(TECHNICIAN).post(
         f"{job_url(job)}upload/", {"files": SimpleUploadedFile("x.txt", b"x")}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert job.items.count() == 0
 
 
@@ -412,7 +448,7 @@ def test_technician_unlocks_own_job(staff_client, staff):
     # Another technician's job stays locked.
     other = new_job(staff(TECHNICIAN))
     RecoveryJob.objects.filter(pk=other.pk).update(locked_at=timezone.now())
-    assert client.post(f"{job_url(other)}unlock/").status_code == 403
+    assert client.post(f"{job_url(other)}unlock/").status_code == 404
 
 
 def test_the_officer_sees_the_lock_but_no_unlock_button(staff_client, staff):
@@ -442,7 +478,7 @@ def test_certificate_download_after_the_sweep(staff_client, staff):
         assert [i["sha256"] for i in document["items"]] == [item.sha256]
         assert audited("vault.certificate_downloaded", client.user, cert)
     assert signed_in(staff_client, SALES).get(url).status_code == 403
-    assert signed_in(staff_client, TECHNICIAN).get(url).status_code == 403  # not their job
+    assert signed_in(staff_client, TECHNICIAN).get(url).status_code == 404  # not their job
 
 
 def test_detail_shows_item_metadata(staff_client):
@@ -450,7 +486,7 @@ def test_detail_shows_item_metadata(staff_client):
     job = new_job(client.user)
     item = put(job, b"x" * 2048, b"report.pdf")
     page = client.get(job_url(job)).content.decode()
-    assert "report.pdf" in page and item.sha256 in page and "2.0\xa0KB" in page
+    assert "report.pdf" in page and item.sha256 in page and "2.0\xa0kB" in page
     assert job.device in page and client.user.get_username() in page
     entry = AuditEntry.objects.filter(action="vault.job_viewed", object_id=str(job.pk)).last()
     assert entry.subject_ref == subject_ref("email", job.contact_email)

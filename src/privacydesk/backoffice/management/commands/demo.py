@@ -11,12 +11,15 @@ from rich.table import Table
 from privacydesk.accounts.roles import ROLES, assign_role, sync_roles
 from privacydesk.audit.services import record
 
+# One person per role, with the name the back office greets them by ("Welcome, Sanne") and an
+# address on a reserved domain (RFC 2606) for the notices about their account.
 DEMO_USERS = {
-    "technician": "technician",
-    "sales": "sales",
-    "privacy": "privacy_officer",
-    "admin": "admin",
+    "technician": ("technician", "Sanne", "de Vries"),
+    "sales": ("sales", "Joost", "Bakker"),
+    "privacy": ("privacy_officer", "Fatima", "El Amrani"),
+    "admin": ("admin", "Pieter", "Jansen"),
 }
+DEMO_DOMAIN = "demo.compjoeter.example"
 
 
 class Command(BaseCommand):
@@ -29,20 +32,22 @@ class Command(BaseCommand):
         User = get_user_model()
         rows = []
         with transaction.atomic():
-            for username, role in DEMO_USERS.items():
-                user, _ = User.objects.get_or_create(
-                    username=username, defaults={"is_staff": True, "first_name": "Demo"}
-                )
+            for username, (role, first_name, last_name) in DEMO_USERS.items():
+                user, _ = User.objects.get_or_create(username=username)
                 password = "-".join(get_random_string(5).lower() for _ in range(4))
                 user.set_password(password)
+                user.first_name, user.last_name = first_name, last_name
+                user.email = f"{username}@{DEMO_DOMAIN}"
                 user.is_staff = True
                 user.is_active = True
                 user.save()
-                assign_role(user, role)
-                rows.append((username, password, str(ROLES[role].label)))
+                assign_role(user, role, actor="system:demo")
+                rows.append(
+                    (username, password, str(ROLES[role].label), f"{first_name} {last_name}")
+                )
             record(actor="system:demo", action="demo.loaded", detail={"users": len(rows)})
         table = Table(title="Demo staff logins (2FA enrolment at first sign-in)")
-        for column in ("username", "password", "role"):
+        for column in ("username", "password", "role", "name"):
             table.add_column(column)
         for row in rows:
             table.add_row(*row)

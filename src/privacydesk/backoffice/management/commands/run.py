@@ -1,17 +1,34 @@
-"""``privacydesk run``: the web server (gunicorn) and the worker together, for embedded mode."""
+"""``privacydesk run``: the web server (gunicorn) and the worker together, for embedded mode.
+
+Before it starts its children it records the address it serves on in the data directory
+(``served_url``): that is ``SITE_URL``'s default, so a customer link made by the worker or
+by ``privacydesk vault job create`` in another shell points where this server listens.
+"""
 
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from privacydesk import conf
 
 
 def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a browser uses for this server: a wildcard host (all interfaces) is
+    reached by this machine's name."""
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - naming the wildcard, not binding to it
+        host = socket.getfqdn()
+    return f"http://{bind_address(host, port)}"
 
 
 class Command(BaseCommand):
@@ -35,11 +52,16 @@ class Command(BaseCommand):
             "--workers", str(web_workers), "--threads", str(threads),
             "--config", "python:privacydesk.gunicorn_conf", "--no-control-socket",
         ]  # fmt: skip
+        url = served_url(host, port)
+        conf.record_served_url(settings.DATA_DIR, url)
         children = [subprocess.Popen(web)]  # noqa: S603 - our own interpreter and fixed args
         if not no_worker:
             worker = [sys.executable, "-m", "privacydesk", "worker"]
             children.append(subprocess.Popen(worker))  # noqa: S603 - fixed args
-        self.stdout.write(f"Privacydesk at http://{bind_address(host, port)}/staff/")
+        self.stdout.write(f"Privacydesk at {url}/staff/")
+        links = conf.site_url(settings.DATA_DIR)  # read again: what the children see
+        if links != url:
+            self.stdout.write(f"Customer links start with SITE_URL: {links}")
 
         stopping = False
 

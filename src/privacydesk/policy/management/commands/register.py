@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from privacydesk.audit.services import record
 from privacydesk.policy import register, services
 
 
@@ -18,3 +19,8 @@ class Command(BaseCommand):
         model = services.current_model()
         text = (register.export_csv if format == "csv" else register.export_json)(model, lang)
         self.stdout.write(text, ending="" if text.endswith("\n") else "\n")
+        record(
+            actor="system:cli",
+            action="register.exported",
+            detail={"format": format, "language": lang, "via": "cli"},
+        )

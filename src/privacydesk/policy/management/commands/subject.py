@@ -3,23 +3,25 @@ data is held, per source, with row counts, restrictions and legal holds (Art. 15
 
 The first tool a privacy officer reaches for, and the rights app's find phase. It shows counts
 and references, never the data itself; each run is audited. Only a privacy officer or an admin
-may run it: ``--user`` names them (default: ``PRIVACYDESK_CLI_USER``), as for ``vault``.
+may run it: ``--user`` names them, before or after ``find`` (default: ``PRIVACYDESK_USER``),
+as for ``vault``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from privacydesk.accounts.roles import ADMIN, PRIVACY_OFFICER
 from privacydesk.audit.services import record, subject_ref
+from privacydesk.cli import USER_ENV, default_user, user_option
 from privacydesk.policy import holds, registry
 from privacydesk.policy.registry import Subject
 
 ALLOWED_ROLES = (PRIVACY_OFFICER, ADMIN)
+USER_HELP = f"privacy officer or admin recorded in the audit log (default: ${USER_ENV})"
 
 
 class Command(BaseCommand):
@@ -27,9 +29,13 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", default=os.environ.get("PRIVACYDESK_CLI_USER", ""))
+        parser.add_argument("--user", metavar="NAME", default=default_user(), help=USER_HELP)
         sub = parser.add_subparsers(dest="action", required=True)
-        find = sub.add_parser("find", help="per source: rows, restricted rows, legal holds")
+        find = sub.add_parser(
+            "find",
+            help="per source: rows, restricted rows, legal holds",
+            parents=[user_option(suppress=True, help=USER_HELP)],
+        )
         for kind in registry.SUBJECT_KINDS:
             find.add_argument(f"--{kind.replace('_', '-')}", dest=kind, action="append")
         find.add_argument("--json", action="store_true")
@@ -48,7 +54,9 @@ class Command(BaseCommand):
 
     def _actor(self, username: str) -> str:
         if not username:
-            raise CommandError("--user is required (a privacy officer or an admin)")
+            raise CommandError(
+                f"--user is required (a privacy officer or an admin; or set {USER_ENV})"
+            )
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"no active staff user {username!r}")

@@ -15,8 +15,8 @@ def holds_become_legal_holds(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("vault", "0001_initial"),
-        ("policy", "0002_holds_and_plans"),
+        ("vault", "0002_recoveryjob_link_revoked_at"),
+        ("policy", "0004_holds_and_plans"),
     ]
 
     operations = [

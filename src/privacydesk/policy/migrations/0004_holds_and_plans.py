@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policy', '0001_initial'),
+        ('policy', '0003_version_1_without_site_menu'),
     ]
 
     operations = [
