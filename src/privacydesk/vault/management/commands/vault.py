@@ -228,6 +228,8 @@ class Command(BaseCommand):
         found = self._item(item)
         if out.is_dir():
             out = out / "_".join(names.file_parts(found.name))
+        if not force and (out.exists() or out.is_symlink()):  # before any progress is shown
+            raise CommandError(f"{out} exists; --force replaces it")
         size = found.size if not encrypted else None
         with _progress(self.console, enabled=not no_progress) as bar:
             task = bar.add_task(names.clean(found.name), total=size)
