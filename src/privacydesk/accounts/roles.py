@@ -17,7 +17,22 @@ from django.utils.functional import Promise
 
 from privacydesk.spine.roles import ADMIN, LABELS, PRIVACY_OFFICER, SALES, TECHNICIAN, grants
 
-__all__ = ["ADMIN", "PRIVACY_OFFICER", "ROLES", "SALES", "TECHNICIAN", "Role", "assign_role"]
+# The role names are the spine's; they are imported from here too, with the rest of the API.
+__all__ = [
+    "ADMIN",
+    "PRIVACY_OFFICER",
+    "ROLES",
+    "SALES",
+    "TECHNICIAN",
+    "Role",
+    "assign_role",
+    "assigning_role",
+    "describe_roles",
+    "role_of",
+    "roles_in_database",
+    "sync_roles",
+    "sync_roles_after_migrate",
+]
 
 
 @dataclass(frozen=True)
