@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from privacydesk.audit.services import actor_for, record
-from privacydesk.backoffice.outbox import SIGN_IN_LINK_HEADER
+from privacydesk.spine.mail import SIGN_IN_LINK_HEADER
 
 
 class NoAddress(ValueError):

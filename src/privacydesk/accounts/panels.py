@@ -2,7 +2,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from privacydesk.accounts.roles import ROLES
-from privacydesk.backoffice.panels import panel
+from privacydesk.spine.panels import panel
 
 
 @panel

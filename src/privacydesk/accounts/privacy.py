@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from privacydesk.policy.registry import ModelData, exempt, register
+from privacydesk.spine.registry import ModelData, exempt, register
 
 
 def _attempts_of(email: str) -> Q:

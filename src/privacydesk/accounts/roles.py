@@ -1,8 +1,8 @@
 """Staff roles with least privilege (DESIGN.md section 7, promise P3).
 
-A role is a Django group whose permissions are exactly the ones listed here; ``sync_roles``
-makes the database agree after every migration, so a permission granted by hand in the admin
-does not survive. Later domains add their rows to ``ROLE_PERMISSIONS`` when they arrive.
+A role is a Django group whose permissions are exactly those the installed apps grant it in
+their ``grants.py`` (``privacydesk.spine.roles``); ``sync_roles`` makes the database agree
+after every migration, so a permission granted by hand in the admin does not survive.
 """
 
 from __future__ import annotations
@@ -13,80 +13,40 @@ from dataclasses import dataclass
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
 
-TECHNICIAN = "technician"
-SALES = "sales"
-PRIVACY_OFFICER = "privacy_officer"
-ADMIN = "admin"
+from privacydesk.spine.roles import ADMIN, LABELS, PRIVACY_OFFICER, SALES, TECHNICIAN, grants
+
+# The role names are the spine's; they are imported from here too, with the rest of the API.
+__all__ = [
+    "ADMIN",
+    "PRIVACY_OFFICER",
+    "ROLES",
+    "SALES",
+    "TECHNICIAN",
+    "Role",
+    "assign_role",
+    "assigning_role",
+    "describe_roles",
+    "role_of",
+    "roles_in_database",
+    "sync_roles",
+    "sync_roles_after_migrate",
+]
 
 
 @dataclass(frozen=True)
 class Role:
     name: str
-    label: str
-    permissions: frozenset[str]
+    label: Promise
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """What the installed apps grant this role now."""
+        return grants()[self.name]
 
 
-_STAFF_ADMIN = {
-    # users, keys and settings: admin only
-    "accounts.view_user",
-    "accounts.add_user",
-    "accounts.change_user",
-    "otp_totp.view_totpdevice",
-    "otp_totp.delete_totpdevice",
-    "axes.view_accessattempt",
-    "axes.delete_accessattempt",
-    "axes.view_accesslog",
-    "axes.view_accessfailurelog",
-    "django_tasks_database.view_dbtaskresult",
-    "jobs.view_periodicrun",
-    "jobs.view_workerheartbeat",
-}
-_AUDIT_READ = {"audit.view_auditentry"}
-_POLICY_READ = {
-    "policy.view_processingactivity",
-    "policy.view_policyversion",
-    "policy.view_modelrevision",
-}
-_OUTBOX_READ = {"backoffice.view_outbox"}
-
-_VAULT_METADATA = {
-    "vault.view_recoveryjob",
-    "vault.view_vaultitem",
-    "vault.view_deletioncertificate",
-}
-_VAULT_WORK = _VAULT_METADATA | {
-    "vault.add_recoveryjob",
-    "vault.change_recoveryjob",
-    "vault.add_vaultitem",
-    "vault.unlock_portal",
-}
-
-ROLE_PERMISSIONS: dict[str, set[str]] = {
-    TECHNICIAN: _VAULT_WORK,
-    SALES: set(),
-    PRIVACY_OFFICER: _AUDIT_READ
-    | _OUTBOX_READ
-    | _POLICY_READ
-    | _VAULT_METADATA
-    | {"vault.hold_vaultitem"},
-    ADMIN: _STAFF_ADMIN
-    | _AUDIT_READ
-    | _OUTBOX_READ
-    | _POLICY_READ
-    | _VAULT_METADATA
-    | {"vault.unlock_portal", "vault.export_key_vaultitem"},
-}
-
-ROLES: dict[str, Role] = {
-    TECHNICIAN: Role(TECHNICIAN, _("Technician"), frozenset(ROLE_PERMISSIONS[TECHNICIAN])),
-    SALES: Role(SALES, _("Sales"), frozenset(ROLE_PERMISSIONS[SALES])),
-    PRIVACY_OFFICER: Role(
-        PRIVACY_OFFICER, _("Privacy officer"), frozenset(ROLE_PERMISSIONS[PRIVACY_OFFICER])
-    ),
-    ADMIN: Role(ADMIN, _("Administrator"), frozenset(ROLE_PERMISSIONS[ADMIN])),
-}
+ROLES: dict[str, Role] = {name: Role(name, label) for name, label in LABELS.items()}
 
 
 def role_of(user) -> str | None:
@@ -112,11 +72,12 @@ def sync_roles(*, using: str = "default") -> None:
 
     for app_config in global_apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=using)
+    granted = grants()
     with transaction.atomic(using=using):
         for role in ROLES.values():
             group, _created = Group.objects.using(using).get_or_create(name=role.name)
             wanted = []
-            for dotted in sorted(role.permissions):
+            for dotted in sorted(granted[role.name]):
                 app_label, codename = dotted.split(".", 1)
                 perm = (
                     Permission.objects.using(using)

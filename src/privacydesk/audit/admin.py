@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from privacydesk.audit.models import AuditEntry
-from privacydesk.backoffice.admin_base import ReadOnlyAdmin
+from privacydesk.spine.admin_base import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)

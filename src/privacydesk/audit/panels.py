@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from privacydesk.audit.models import AuditEntry
-from privacydesk.backoffice.panels import panel
+from privacydesk.spine.panels import panel
 
 
 @panel

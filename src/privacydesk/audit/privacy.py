@@ -7,7 +7,7 @@ linked by a rectified identifier (``audit.services.subject_refs``).
 from django.db.models import Q
 
 from privacydesk.audit.services import subject_refs
-from privacydesk.policy.registry import ModelData, register
+from privacydesk.spine.registry import ModelData, register
 
 register(
     ModelData(

@@ -17,6 +17,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = _("Back office")
 
     def ready(self) -> None:
-        from django.utils.module_loading import autodiscover_modules
+        """Import every app's panels and checks (``spine.plugins``): they register themselves."""
+        from privacydesk.spine import plugins
 
-        autodiscover_modules("panels")
+        plugins.discover()

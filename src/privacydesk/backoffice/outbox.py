@@ -20,13 +20,14 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils.translation import gettext
 
+from privacydesk.spine.mail import SIGN_IN_LINK_HEADER
+
 _NAME_RE = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{32}\.eml$")
 
 # A message carrying a one-time sign-in link for its recipient (an invitation, a password
-# reset) is marked with this header. Its body is not shown in the back office: an
+# reset) is marked with SIGN_IN_LINK_HEADER. Its body is not shown in the back office: an
 # administrator reading the outbox must not be able to use another person's link. The server
 # operator finds the file in OUTBOX_DIR.
-SIGN_IN_LINK_HEADER = "X-Privacydesk-Sign-In-Link"
 
 
 def outbox_dir() -> Path:

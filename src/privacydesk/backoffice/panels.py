@@ -1,31 +1,10 @@
-"""Home-page panels of the back office. Each domain adds its own with ``@panel``.
-
-A panel is a function of the request returning a dict for the template (title, lines, link)
-or None when the user's role may not see it.
-"""
+"""The shell's own home-page panel: the local outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.http import HttpRequest
 
-Panel = Callable[[HttpRequest], dict | None]
-_PANELS: list[Panel] = []
-
-
-def panel(fn: Panel) -> Panel:
-    _PANELS.append(fn)
-    return fn
-
-
-def panels_for(request: HttpRequest) -> list[dict]:
-    shown = []
-    for fn in _PANELS:
-        data = fn(request)
-        if data:
-            shown.append(data)
-    return shown
+from privacydesk.spine.panels import panel
 
 
 @panel

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from privacydesk.backoffice import outbox
-from privacydesk.policy.registry import Key, Subject, exempt, register
+from privacydesk.spine.registry import Key, Subject, exempt, register
 
 
 @dataclass(frozen=True)

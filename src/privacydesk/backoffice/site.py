@@ -1,4 +1,9 @@
-"""The staff back office at /staff/: Django's admin, branded, behind password + TOTP."""
+"""The staff back office at /staff/: Django's admin, branded, behind password + TOTP.
+
+The shell knows no app's pages: each app hangs its own under /staff/ from its ``staff.py``
+(``spine.staff``) and its home-page panels from its ``panels.py`` (``spine.panels``). The one
+app named here is ``accounts``, which provides the site's sign-in.
+"""
 
 from django.http import HttpRequest
 from django.urls import path
@@ -13,58 +18,18 @@ class StaffSite(OTPAdminSite):
     index_template = "backoffice/index.html"
 
     def get_urls(self):
+        """The sign-in steps (accounts provides the site's sign-in), then every app's
+        ``staff.py`` pages behind ``admin_view``, then Django's admin."""
         from privacydesk.accounts import views as account_views
-        from privacydesk.backoffice import views
-        from privacydesk.policy import views as policy_views
-        from privacydesk.vault import staff_views as vault
+        from privacydesk.spine.staff import staff_urlpatterns
 
-        own = [
+        sign_in = [
             path("2fa/", account_views.otp, name="otp"),
             path("2fa/enrol/", account_views.otp_enrol, name="otp_enrol"),
             path("password/set/done/", account_views.password_set_done, name="password_set_done"),
             path("password/set/<uidb64>/<token>/", account_views.password_set, name="password_set"),
-            path("outbox/", self.admin_view(views.outbox_list), name="outbox"),
-            path(
-                "outbox/<str:name>/", self.admin_view(views.outbox_message), name="outbox_message"
-            ),
-            path("register/", self.admin_view(policy_views.register_page), name="art30_register"),
-            path(
-                "register/export.<str:fmt>",
-                self.admin_view(policy_views.register_export),
-                name="art30_register_export",
-            ),
-            path("vault/jobs/", self.admin_view(vault.jobs), name="vault_jobs"),
-            path("vault/jobs/<int:job_id>/", self.admin_view(vault.job_detail), name="vault_job"),
-            path(
-                "vault/jobs/<int:job_id>/upload/",
-                self.admin_view(vault.upload),
-                name="vault_upload",
-            ),
-            path(
-                "vault/jobs/<int:job_id>/unlock/",
-                self.admin_view(vault.unlock),
-                name="vault_unlock",
-            ),
-            path(
-                "vault/jobs/<int:job_id>/revoke/",
-                self.admin_view(vault.revoke),
-                name="vault_revoke",
-            ),
-            path(
-                "vault/jobs/<int:job_id>/new-link/",
-                self.admin_view(vault.issue_link),
-                name="vault_issue_link",
-            ),
-            path(
-                "vault/items/<uuid:item_id>/hold/", self.admin_view(vault.hold), name="vault_hold"
-            ),
-            path(
-                "vault/certificates/<int:certificate_id>/",
-                self.admin_view(vault.certificate),
-                name="vault_certificate",
-            ),
         ]
-        return own + super().get_urls()
+        return sign_in + staff_urlpatterns(self.admin_view) + super().get_urls()
 
     def login(self, request: HttpRequest, extra_context=None):
         from privacydesk.accounts.views import login
@@ -84,7 +49,7 @@ class StaffSite(OTPAdminSite):
         )(request)
 
     def index(self, request: HttpRequest, extra_context=None):
-        from privacydesk.backoffice.panels import panels_for
+        from privacydesk.spine.panels import panels_for
 
         extra_context = {**(extra_context or {}), "panels": panels_for(request)}
         return super().index(request, extra_context)

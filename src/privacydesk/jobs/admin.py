@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from privacydesk.backoffice.admin_base import ReadOnlyAdmin
 from privacydesk.jobs.models import PeriodicRun, WorkerHeartbeat
+from privacydesk.spine.admin_base import ReadOnlyAdmin
 
 
 @admin.register(PeriodicRun)

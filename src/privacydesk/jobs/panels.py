@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
-from privacydesk.backoffice.panels import panel
+from privacydesk.spine.panels import panel
 
 
 @panel

@@ -1,4 +1,4 @@
-from privacydesk.policy.registry import exempt
+from privacydesk.spine.registry import exempt
 
 exempt("jobs.PeriodicRun", "names of periodic jobs")
 exempt("jobs.WorkerHeartbeat", "host name and process id of a server")

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from privacydesk.backoffice.admin_base import ReadOnlyAdmin
 from privacydesk.policy.models import ModelRevision, PolicyVersion, ProcessingActivity
+from privacydesk.spine.admin_base import ReadOnlyAdmin
 
 
 @admin.register(ProcessingActivity)

@@ -17,9 +17,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.policy import registry
 from privacydesk.policy.models import LegalHold
-from privacydesk.policy.registry import Key, Subject
+from privacydesk.spine import registry
+from privacydesk.spine.registry import Key, Subject
 
 
 class HoldError(ValueError):

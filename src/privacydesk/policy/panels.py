@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from privacydesk.backoffice.panels import panel
 from privacydesk.policy import services
+from privacydesk.spine.panels import panel
 
 
 @panel

@@ -26,9 +26,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from privacydesk.audit.services import link_subject, record, subject_ref
-from privacydesk.policy import holds, registry
+from privacydesk.policy import holds
 from privacydesk.policy.models import Plan, PlanStep
-from privacydesk.policy.registry import Key, Source, Subject
+from privacydesk.spine import registry
+from privacydesk.spine.registry import Key, Source, Subject
 
 VERBS = tuple(Plan.Verb.values)
 #: Verbs that change rows: a legal hold keeps rows out of these.

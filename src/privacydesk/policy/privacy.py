@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from privacydesk.policy.registry import SUBJECT_KINDS, ModelData, exempt, register
+from privacydesk.spine.registry import SUBJECT_KINDS, ModelData, exempt, register
 
 register(
     ModelData(

@@ -276,7 +276,8 @@ def sweep_retention(*, now: datetime | None = None, actor: str = "system:retenti
     under a legal hold are left alone, children are erased before their parents, and every
     step is recorded; an interrupted sweep is finished by the next one, which finds the rest.
     """
-    from privacydesk.policy import plans, registry
+    from privacydesk.policy import plans
+    from privacydesk.spine import registry
 
     now = now or timezone.now()
     model = current_model()

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
 
-from privacydesk.backoffice.admin_base import ReadOnlyAdmin
+from privacydesk.spine.admin_base import ReadOnlyAdmin
 from privacydesk.vault.models import RecoveryJob
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from privacydesk.backoffice.panels import panel
+from privacydesk.spine.panels import panel
 
 EXPIRING_DAYS = 7
 

@@ -7,7 +7,7 @@ about the customer once everything is erased. An erasure request shreds the job'
 A restricted job (Art. 18) is kept but not used: no uploads, no downloads, no reminders.
 """
 
-from privacydesk.policy.registry import ModelData, exempt, register
+from privacydesk.spine.registry import ModelData, exempt, register
 
 register(
     ModelData(

@@ -50,3 +50,26 @@ def test_model_changed_since_publication_is_caught(db, monkeypatch):
     problems = run_checks()
     assert any("changed since it was loaded" in p for p in problems)
     assert any("older privacy model" in p for p in problems)
+
+
+def test_the_checks_are_djangos_system_checks_tagged_privacydesk(db, settings):
+    """``policy check`` is a front end to Django's check framework: the same checks run from
+    ``check --deploy --tag privacydesk --database default``, and never from a plain ``check``
+    (which ``migrate`` and ``runserver`` run before the tables exist)."""
+    from django.core.management.base import SystemCheckError
+
+    settings.VAULT_RETENTION = "P2M"
+    call_command("check")
+    call_command("check", "--deploy", "--tag", "privacydesk")  # no database: not run
+    with pytest.raises(SystemCheckError, match=r"\(vault\.E001\) vault retention in settings"):
+        call_command("check", "--deploy", "--tag", "privacydesk", "--database", "default")
+
+
+def test_the_vault_declares_its_own_retention_check():
+    from pathlib import Path
+
+    from privacydesk.policy import checks
+    from privacydesk.vault import checks as vault_checks
+
+    assert "recovery_vault" not in Path(checks.__file__).read_text()
+    assert "recovery_vault" in Path(vault_checks.__file__).read_text()

@@ -23,9 +23,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from privacydesk.accounts.roles import PRIVACY_OFFICER, TECHNICIAN, assign_role
 from privacydesk.audit.models import AuditEntry
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.policy import holds, plans, registry, services
+from privacydesk.policy import holds, plans, services
 from privacydesk.policy.models import LegalHold, Plan, PlanStep
-from privacydesk.policy.registry import Subject
+from privacydesk.spine import registry
+from privacydesk.spine.registry import Subject
 from privacydesk.testing import make_staff
 from privacydesk.vault import erasure, keyring, links, reminders, storage
 from privacydesk.vault import services as vault

@@ -12,8 +12,9 @@ from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.policy import plans, registry, services
-from privacydesk.policy.registry import DeclarationError, ModelData, Subject
+from privacydesk.policy import plans, services
+from privacydesk.spine import registry
+from privacydesk.spine.registry import DeclarationError, ModelData, Subject
 
 
 def test_every_installed_model_is_declared_or_exempt():

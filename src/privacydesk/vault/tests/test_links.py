@@ -190,7 +190,8 @@ def test_shredding_every_item_ends_the_link(job, technician):
 
 
 def test_the_erasure_registry_ends_the_link(job):
-    from privacydesk.policy import plans, registry
+    from privacydesk.policy import plans
+    from privacydesk.spine import registry
 
     new = services.issue_new_link(job, actor="system:test")
     store(job, b"one")

@@ -14,11 +14,12 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from privacydesk.accounts.roles import ADMIN, PRIVACY_OFFICER
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.cli import USER_ENV, default_user, user_option
-from privacydesk.policy import holds, registry
-from privacydesk.policy.registry import Subject
+from privacydesk.policy import holds
+from privacydesk.spine import registry
+from privacydesk.spine.cli import USER_ENV, default_user, user_option
+from privacydesk.spine.registry import Subject
+from privacydesk.spine.roles import ADMIN, PRIVACY_OFFICER
 
 ALLOWED_ROLES = (PRIVACY_OFFICER, ADMIN)
 USER_HELP = f"privacy officer or admin recorded in the audit log (default: ${USER_ENV})"

@@ -33,7 +33,7 @@ from rich.progress import (
 )
 
 from privacydesk.audit.services import record, subject_ref
-from privacydesk.cli import OLD_USER_ENV, USER_ENV, default_user, user_option
+from privacydesk.spine.cli import OLD_USER_ENV, USER_ENV, default_user, user_option
 from privacydesk.vault import erasure, names, services, storage
 from privacydesk.vault.models import RecoveryJob, VaultItem
 from privacydesk.vault.sizes import format_size

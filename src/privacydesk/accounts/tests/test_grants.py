@@ -1,0 +1,108 @@
+"""Each role's permissions, assembled from every app's ``grants.py``, pinned (P3).
+
+The grants moved out of one central table into the apps that own the records; this test
+holds the result to the table of DESIGN.md section 7 as it was, so a grant added, lost or
+moved to another role fails here by name.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+
+from privacydesk.accounts.roles import ADMIN, PRIVACY_OFFICER, ROLES, SALES, TECHNICIAN
+from privacydesk.spine import roles
+
+VAULT_METADATA = {
+    "vault.view_recoveryjob",
+    "vault.view_vaultitem",
+    "vault.view_deletioncertificate",
+}
+READERS = {
+    "audit.view_auditentry",
+    "backoffice.view_outbox",
+    "policy.view_processingactivity",
+    "policy.view_policyversion",
+    "policy.view_modelrevision",
+}
+PINNED = {
+    TECHNICIAN: VAULT_METADATA
+    | {
+        "vault.add_recoveryjob",
+        "vault.change_recoveryjob",
+        "vault.add_vaultitem",
+        "vault.unlock_portal",
+    },
+    SALES: set(),
+    PRIVACY_OFFICER: READERS | VAULT_METADATA | {"vault.hold_vaultitem"},
+    ADMIN: READERS
+    | VAULT_METADATA
+    | {
+        "vault.unlock_portal",
+        "vault.export_key_vaultitem",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+        "django_tasks_database.view_dbtaskresult",
+        "jobs.view_periodicrun",
+        "jobs.view_workerheartbeat",
+    },
+}
+
+
+def test_the_role_names_stay():
+    assert list(ROLES) == [TECHNICIAN, SALES, PRIVACY_OFFICER, ADMIN]
+    assert (TECHNICIAN, SALES, PRIVACY_OFFICER, ADMIN) == (
+        "technician",
+        "sales",
+        "privacy_officer",
+        "admin",
+    )
+
+
+@pytest.mark.parametrize("role", sorted(PINNED))
+def test_each_role_gets_exactly_the_pinned_permissions(role):
+    assert set(roles.permissions_for(role)) == PINNED[role]
+    assert set(ROLES[role].permissions) == PINNED[role]
+
+
+@pytest.mark.parametrize("role", sorted(PINNED))
+def test_each_role_group_holds_exactly_the_pinned_permissions(db, role):
+    group = Group.objects.get(name=role)
+    held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+    assert held == PINNED[role]
+
+
+def test_the_grants_come_from_the_apps_that_own_the_records():
+    from privacydesk.vault import grants as vault_grants
+
+    assert "vault.export_key_vaultitem" in vault_grants.GRANTS[ADMIN]
+    from privacydesk.accounts import grants as account_grants
+
+    assert not any(p.startswith("vault.") for ps in account_grants.GRANTS.values() for p in ps)
+
+
+@pytest.mark.parametrize(
+    ("declared", "message"),
+    [
+        (None, "must define GRANTS"),
+        ({"owner": {"vault.view_vaultitem"}}, "unknown role 'owner'"),
+        ({ADMIN: "vault.view_vaultitem"}, "needs a set, not a string"),
+        ({ADMIN: {"view_vaultitem"}}, "is not app_label.codename"),
+    ],
+)
+def test_a_malformed_grants_module_is_refused_naming_it(monkeypatch, declared, message):
+    from privacydesk.vault import grants as vault_grants
+
+    if declared is None:
+        monkeypatch.delattr(vault_grants, "GRANTS")
+    else:
+        monkeypatch.setattr(vault_grants, "GRANTS", declared)
+    with pytest.raises(ImproperlyConfigured, match=message) as raised:
+        roles.grants()
+    assert "privacydesk.vault.grants" in str(raised.value)

@@ -1,0 +1,3 @@
+from privacydesk.spine.roles import SALES
+
+GRANTS = {SALES: {"audit.view_auditentry"}}
