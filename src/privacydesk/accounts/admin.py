@@ -40,10 +40,25 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """Filter by role under the role's name, not the group's key (``privacy_officer``)."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(name, role.label) for name, role in ROLES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in ROLES:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
 @admin.register(User)
 class StaffUserAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("username", "first_name", "last_name", "is_active", "role_label", "last_login")
-    list_filter = ("is_active", "groups")
+    list_filter = ("is_active", RoleFilter)
     search_fields = ("username", "first_name", "last_name")
     ordering = ("username",)
     actions = ["reset_two_step", "send_password_link"]

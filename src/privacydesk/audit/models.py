@@ -28,7 +28,9 @@ class AuditEntry(models.Model):
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.CharField(
-        _("actor"), max_length=150, help_text=_("user:<id>, system:<name> or customer:<ref>")
+        _("actor"),
+        max_length=150,
+        help_text=_("user:12 (a staff member), system:name or customer:reference"),
     )
     action = models.CharField(_("action"), max_length=100, db_index=True)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)

@@ -42,7 +42,12 @@ class ProcessingActivity(models.Model):
         _("retention runs from"), max_length=30, choices=labels.retention_event_choices
     )
     active = models.BooleanField(_("in the current model"), default=True)
-    revision = models.ForeignKey(ModelRevision, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(
+        ModelRevision,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("privacy model revision"),
+    )
 
     class Meta:
         ordering = ["key"]
@@ -77,7 +82,12 @@ class PolicyVersion(models.Model):
     text_nl = models.TextField(_("text (Dutch)"))
     text_en = models.TextField(_("text (English)"))
     revision = models.ForeignKey(
-        ModelRevision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ModelRevision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("privacy model revision"),
     )
     sha256 = models.CharField(_("SHA-256 of the texts"), max_length=64)
 

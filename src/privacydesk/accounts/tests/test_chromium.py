@@ -72,3 +72,62 @@ def test_code_page(pages, lang):
         tab.check(tab.page.url.removeprefix(tab.base_url), "otp", widths=(width,))
         assert_narrow_box(tab)
     tab.axe(f"otp ({lang}, {WIDTHS[-1]} px)")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_password_set_from_an_invitation_and_the_used_link(pages, transactional_db, lang):
+    """The page an invitation or reset link opens, its done page, and the same link again."""
+    from privacydesk.accounts.credentials import password_link
+
+    user = make_staff("technician", with_device=False)
+    user.email = "nieuw@example.nl"
+    user.set_unusable_password()
+    user.save()
+    tab = pages.open(lang)
+    link = password_link(user, base_url=tab.base_url).removeprefix(tab.base_url)
+    for width in WIDTHS:
+        tab.check(link, "password-set", widths=(width,))
+        assert_narrow_box(tab)
+    tab.axe(f"password-set ({lang}, {WIDTHS[-1]} px)")
+    tab.page.fill("#id_new_password1", "mijn eigen lange wachtwoord 31")
+    tab.page.fill("#id_new_password2", "mijn eigen lange wachtwoord 31")
+    tab.page.click("#password-set-form [type=submit]")
+    tab.page.wait_for_load_state("load")
+    assert urlsplit(tab.page.url).path == "/staff/password/set/done/"
+    tab.check_here("password-set-done")
+    assert_narrow_box(tab)
+    user.refresh_from_db()
+    assert user.check_password("mijn eigen lange wachtwoord 31")
+
+    tab.check(link, "password-set-used")
+    assert tab.page.locator("#password-set-form").count() == 0
+    assert tab.page.locator(".errornote").count() == 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_lock_out_page(pages, transactional_db, lang):
+    """The answer to the failure that locks an account: HTTP 429, in the sign-in box."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    user = make_staff("sales")
+    AccessAttempt.objects.create(
+        username=user.username,
+        ip_address="127.0.0.1",
+        user_agent="an earlier browser",
+        http_accept="*/*",
+        path_info="/staff/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=settings.AXES_FAILURE_LIMIT - 1,
+    )
+    tab = pages.open(lang)
+    tab.goto("/staff/login/")
+    tab.page.fill("#id_username", user.username)
+    tab.page.fill("#id_password", "not the password")
+    tab.page.click("#login-form [type=submit]")
+    tab.page.wait_for_load_state("load")
+    assert tab.document_status == 429
+    tab.check_here("locked-out")
+    assert_narrow_box(tab)
+    tab.axe(f"locked-out ({lang}, {WIDTHS[-1]} px)")
