@@ -125,22 +125,6 @@ def test_sweep_is_audited(put):
     assert {"vault.day_key_destroyed", "vault.items_erased"} <= actions
 
 
-def test_reminder_before_erasure(put, job, settings, mailoutbox):
-    from privacydesk.vault import reminders
-
-    item = put(b"x")
-    assert reminders.send_due(now=_after(item.expires_on, days=-10)) == 0
-    assert reminders.send_due(now=_after(item.expires_on, days=-7)) == 1
-    assert reminders.send_due(now=_after(item.expires_on, days=-6)) == 0  # only once
-    link_mail, mail = mailoutbox  # the link at intake, then the reminder
-    assert mail.to == ["klant@example.nl"]
-    assert "/vault/" in mail.body
-    assert "back-up" in mail.body and "backup" in mail.body
-    assert item.expires_on.strftime("%Y") in mail.subject
-    assert "1 bestand, 1 byte" in mail.body and "1 file, 1 byte" in mail.body
-    assert "/vault/" in link_mail.body
-
-
 def test_stale_upload_spool_files_are_removed(db, settings, tmp_path):
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads"
     settings.FILE_UPLOAD_TEMP_DIR.mkdir()
