@@ -67,7 +67,7 @@ def _keys(client, bucket):
 
 def test_store_and_read_through_s3(s3, put):
     client, bucket = s3
-    data = os.urandom(12 * 1024 * 1024)  # more than two multipart parts
+    data = os.urandom(12 * 1024 * 1024)  # more than one multipart part
     item = put(data, b"disk.img")
     assert _keys(client, bucket) == [f"vault/{item.blob}"]
     body = client.get_object(Bucket=bucket, Key=f"vault/{item.blob}")["Body"].read()
@@ -75,6 +75,20 @@ def test_store_and_read_through_s3(s3, put):
     out = io.BytesIO()
     services.decrypt_to(item, out)
     assert out.getvalue() == data
+
+
+def test_an_object_is_invisible_until_its_upload_completes(s3, db):
+    client, bucket = s3
+    with storage.writing("blob.age") as out:
+        for _ in range(3):  # 12 MiB: the first part is sent while writing
+            out.write(b"\0" * (4 * 1024 * 1024))
+        assert _keys(client, bucket) == []
+        [upload] = client.list_multipart_uploads(Bucket=bucket)["Uploads"]
+        parts = client.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        assert [p["Size"] for p in parts["Parts"]] == [8 * 1024 * 1024]
+    assert _keys(client, bucket) == ["vault/blob.age"]
+    assert storage.size_of("blob.age") == 12 * 1024 * 1024
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 def test_failed_upload_leaves_no_object(s3, job):
