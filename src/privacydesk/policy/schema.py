@@ -34,7 +34,7 @@ LegalBasis = Literal[
 ]  # fmt: skip
 
 #: The events a retention period runs from.
-RETENTION_EVENTS = (
+RetentionEvent = Literal[
     "storage",  # the data was stored (vault items)
     "collection",  # the data was collected (page views)
     "last_contact",  # last interaction with the person or organisation
@@ -46,11 +46,7 @@ RETENTION_EVENTS = (
     "account_closed",  # a staff account was deactivated
     "transmission",  # data crossed the network
     "recorded",  # an entry was recorded
-)
-RetentionEvent = Literal[
-    "storage", "collection", "last_contact", "end_of_fiscal_year", "withdrawal", "consent_end",
-    "request_closed", "disclosure", "account_closed", "transmission", "recorded",
-]  # fmt: skip
+]
 
 _DURATION_RE = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<days>\d+)D)?$")
 

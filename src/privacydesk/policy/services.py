@@ -220,14 +220,6 @@ def current_version_number() -> int:
     return latest.number if latest else 0
 
 
-def pending_render(model: PrivacyModel | None = None) -> dict[str, str]:
-    """What publishing now would store, keyed by language (rendered for the next number)."""
-    model = model or current_model()
-    number = current_version_number() + 1
-    today = timezone.localdate()
-    return {lang: render_policy(model, lang, version=number, effective=today) for lang in LANGS}
-
-
 @transaction.atomic
 def publish(*, note: str, actor: str) -> PolicyVersion:
     """Render the current model and text, store it for good as the next version."""

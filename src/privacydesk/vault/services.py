@@ -237,16 +237,6 @@ def plaintext(
         yield from pieces
 
 
-def decrypt_to(item: VaultItem, target, *, progress: Callable[[int], None] | None = None) -> None:
-    """Decrypt ``item`` into ``target`` and check size and SHA-256; raises on any mismatch.
-
-    ``target`` may have received part of the plaintext when this raises: callers write to a
-    temporary place, or abort the connection (never present partial data as complete).
-    """
-    for chunk in plaintext(item, progress=progress):
-        target.write(chunk)
-
-
 def export_to_file(
     item: VaultItem,
     out: Path,

@@ -332,15 +332,3 @@ def names(older_than_seconds: float = 0) -> Iterator[str]:
 
 def remove_leftovers(older_than_seconds: float) -> int:
     return backend().remove_leftovers(older_than_seconds)
-
-
-def path_of(name: str) -> Path:
-    """The local file of a blob (local storage only: the age CLI and tests use it)."""
-    blobs = backend()
-    if not isinstance(blobs, LocalBlobs):
-        raise TypeError("blobs are not on the local disk")
-    return blobs.path_of(name)
-
-
-def vault_dir() -> Path:
-    return path_of("x").parent
