@@ -188,8 +188,8 @@ class _MultipartUpload:
     """An object written as an S3 multipart upload (boto3's public calls): parts are sent as
     they fill, and the object exists only once :meth:`complete` is called."""
 
-    #: S3's smallest part (except the last); parts double every 1,000, so the 10,000-part
-    #: limit is never reached by a disk image.
+    #: The first parts' size (S3 wants at least 5 MiB for all but the last); parts double in
+    #: size every 1,000, so a disk image never reaches S3's limit of 10,000 parts.
     FIRST_PART = 8 * 1024 * 1024
 
     def __init__(self, client, bucket: str, key: str, parameters: dict):
