@@ -24,7 +24,7 @@ LEGAL_BASIS_NAMES = {
     "legitimate_interests": _("Legitimate interests"),
 }
 
-#: The events a retention period runs from (``schema.RETENTION_EVENTS``), as "after ...".
+#: The events a retention period runs from (``schema.RetentionEvent``), as "after ...".
 RETENTION_EVENT_NAMES = {
     "storage": _("storage"),
     "collection": _("collection"),

@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
+from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 MODEL_FILE = Path(__file__).with_name("privacy_model.yaml")
@@ -34,7 +35,7 @@ LegalBasis = Literal[
 ]  # fmt: skip
 
 #: The events a retention period runs from.
-RETENTION_EVENTS = (
+RetentionEvent = Literal[
     "storage",  # the data was stored (vault items)
     "collection",  # the data was collected (page views)
     "last_contact",  # last interaction with the person or organisation
@@ -46,11 +47,7 @@ RETENTION_EVENTS = (
     "account_closed",  # a staff account was deactivated
     "transmission",  # data crossed the network
     "recorded",  # an entry was recorded
-)
-RetentionEvent = Literal[
-    "storage", "collection", "last_contact", "end_of_fiscal_year", "withdrawal", "consent_end",
-    "request_closed", "disclosure", "account_closed", "transmission", "recorded",
-]  # fmt: skip
+]
 
 _DURATION_RE = re.compile(r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<days>\d+)D)?$")
 
@@ -89,23 +86,18 @@ class Duration(Strict):
         ]
         return "P" + ("".join(parts) or "0D")
 
-    def after(self, start: date) -> date:
-        """The date this duration after ``start`` (month ends clamp: 31 Jan + P1M = 28/29 Feb)."""
-        import calendar
+    @property
+    def delta(self) -> relativedelta:
+        """Calendar arithmetic: month ends clamp (31 Jan + P1M = 28/29 Feb), days come last."""
+        return relativedelta(years=self.years, months=self.months, days=self.days)
 
-        month_index = start.month - 1 + self.months + 12 * self.years
-        year, month = start.year + month_index // 12, month_index % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        return date(year, month, day) + timedelta(days=self.days)
+    def after(self, start: date) -> date:
+        """The date this duration after ``start``."""
+        return start + self.delta
 
     def before(self, end: date) -> date:
-        """The date this duration before ``end`` (month ends clamp like :meth:`after`)."""
-        import calendar
-
-        month_index = end.month - 1 - self.months - 12 * self.years
-        year, month = end.year + month_index // 12, month_index % 12 + 1
-        day = min(end.day, calendar.monthrange(year, month)[1])
-        return date(year, month, day) - timedelta(days=self.days)
+        """The date this duration before ``end``."""
+        return end - self.delta
 
     def describe(self, lang: str) -> str:
         names = {

@@ -220,14 +220,6 @@ def current_version_number() -> int:
     return latest.number if latest else 0
 
 
-def pending_render(model: PrivacyModel | None = None) -> dict[str, str]:
-    """What publishing now would store, keyed by language (rendered for the next number)."""
-    model = model or current_model()
-    number = current_version_number() + 1
-    today = timezone.localdate()
-    return {lang: render_policy(model, lang, version=number, effective=today) for lang in LANGS}
-
-
 @transaction.atomic
 def publish(*, note: str, actor: str) -> PolicyVersion:
     """Render the current model and text, store it for good as the next version."""
@@ -259,14 +251,11 @@ def publish(*, note: str, actor: str) -> PolicyVersion:
 # -- retention ---------------------------------------------------------------------------
 def retention_cutoff(activity: Activity, now: datetime) -> datetime:
     """Rows whose retention date is before this moment have passed the activity's retention."""
-    period = activity.retention.period
-    local = timezone.localtime(now)
-    start = period.before(local.date())
+    start = timezone.localtime(now) - activity.retention.period.delta
     if activity.retention.from_ == "end_of_fiscal_year":
         # Kept until the end of the fiscal (calendar) year plus the period.
-        start = date(start.year, 1, 1)
-        return timezone.make_aware(datetime.combine(start, datetime.min.time()))
-    return local.replace(year=start.year, month=start.month, day=start.day)
+        return timezone.make_aware(datetime(start.year, 1, 1))
+    return start
 
 
 def sweep_retention(*, now: datetime | None = None, actor: str = "system:retention") -> dict:

@@ -57,3 +57,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def settings_with(environ: dict[str, str]) -> dict:
+    """The names ``privacydesk/settings.py`` defines when run with ``environ`` as the whole
+    environment: what a process started with it would get, without starting one (a bad value
+    raises ``ImproperlyConfigured`` here as it would stop the start-up). The running test's
+    settings are not touched."""
+    import os
+    import runpy
+    from pathlib import Path
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, environ, clear=True):
+        return runpy.run_path(str(Path(__file__).parent.parent / "settings.py"))

@@ -1,4 +1,9 @@
-"""Settings come from the environment; a bad value stops start-up naming the variable."""
+"""Settings come from the environment; a bad value stops start-up naming the variable.
+
+Most cases run the settings module in-process (``runpy``, with the environment patched): the
+same code a start-up runs. A real process is started where the process is the point: a bad
+value makes start-up itself fail, ``check --deploy`` in production, WAL mode of a new database.
+"""
 
 import base64
 import os
@@ -9,6 +14,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from privacydesk import conf
+from privacydesk.testing import settings_with
 
 GOOD_KEY = "k" * 64
 
@@ -23,6 +29,25 @@ def _privacydesk(args, env_extra, tmp_path, timeout=60):
         text=True,
         timeout=timeout,
     )
+
+
+def _settings(env_extra, tmp_path) -> dict:
+    """The settings module run with the environment ``_privacydesk`` would give a process."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "EMAIL_URL"}}
+    return settings_with({**env, "PRIVACYDESK_DATA_DIR": str(tmp_path / "data"), **env_extra})
+
+
+def _refused(env_extra, tmp_path) -> str:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        _settings(env_extra, tmp_path)
+    return str(refused.value)
+
+
+def test_a_bad_value_stops_the_process_naming_the_variable(tmp_path):
+    result = _privacydesk(["check"], {"PRIVACYDESK_JOB_ATTEMPTS": "three"}, tmp_path)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "PRIVACYDESK_JOB_ATTEMPTS" in result.stderr.splitlines()[-1]
 
 
 @pytest.mark.parametrize(
@@ -45,31 +70,24 @@ def _privacydesk(args, env_extra, tmp_path, timeout=60):
     ],
 )
 def test_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
-    result = _privacydesk(["check"], {name: value}, tmp_path)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert name.removesuffix("_FILE") in result.stderr.splitlines()[-1]
+    assert name.removesuffix("_FILE") in _refused({name: value}, tmp_path)
 
 
 def test_production_needs_explicit_vault_keys(tmp_path):
     base = {"PRIVACYDESK_PRODUCTION": "1", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "x.nl"}
-    result = _privacydesk(["check"], base, tmp_path)
-    assert "PRIVACYDESK_VAULT_MASTER_KEY" in result.stderr.splitlines()[-1]
+    assert "PRIVACYDESK_VAULT_MASTER_KEY" in _refused(base, tmp_path)
     base["PRIVACYDESK_VAULT_MASTER_KEY"] = base64.b64encode(os.urandom(32)).decode()
-    result = _privacydesk(["check"], base, tmp_path)
-    assert "PRIVACYDESK_SIGNING_KEY" in result.stderr.splitlines()[-1]
+    assert "PRIVACYDESK_SIGNING_KEY" in _refused(base, tmp_path)
     base["PRIVACYDESK_SIGNING_KEY"] = conf.signing_key_pem(tmp_path, production=False)
-    result = _privacydesk(["check"], base, tmp_path)
-    assert "PRIVACYDESK_PSEUDONYM_KEYS" in result.stderr.splitlines()[-1]
+    assert "PRIVACYDESK_PSEUDONYM_KEYS" in _refused(base, tmp_path)
+    base["PRIVACYDESK_PSEUDONYM_KEYS"] = base64.b64encode(os.urandom(32)).decode()
+    assert _settings(base, tmp_path)["DEBUG"] is False
 
 
 def test_production_needs_secret_key_and_hosts(tmp_path):
-    no_key = _privacydesk(["check"], {"PRIVACYDESK_PRODUCTION": "1"}, tmp_path)
-    assert "SECRET_KEY" in no_key.stderr.splitlines()[-1]
-    no_hosts = _privacydesk(
-        ["check"], {"PRIVACYDESK_PRODUCTION": "1", "SECRET_KEY": GOOD_KEY}, tmp_path
-    )
-    assert "ALLOWED_HOSTS" in no_hosts.stderr.splitlines()[-1]
+    assert "SECRET_KEY" in _refused({"PRIVACYDESK_PRODUCTION": "1"}, tmp_path)
+    no_hosts = {"PRIVACYDESK_PRODUCTION": "1", "SECRET_KEY": GOOD_KEY}
+    assert "ALLOWED_HOSTS" in _refused(no_hosts, tmp_path)
 
 
 def test_deploy_check_is_clean_in_production(tmp_path):

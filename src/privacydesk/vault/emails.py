@@ -15,7 +15,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from privacydesk.audit.services import record, subject_ref
+from privacydesk.audit.services import record
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def send_link(job, link: str, *, actor: str, reissued: bool = False) -> bool:
         actor=actor,
         action="vault.link_sent",
         obj=job,
-        subject=subject_ref("email", job.contact_email),
+        subject=job.subject(),
         detail={"reissued": reissued},
     )
     return True

@@ -14,14 +14,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from privacydesk.audit.services import record, subject_ref
+from privacydesk.audit.services import record
 from privacydesk.vault import emails, links
 from privacydesk.vault.errors import VaultError
 from privacydesk.vault.models import RecoveryJob, VaultItem
-
-
-def _subject(job: RecoveryJob) -> str:
-    return subject_ref("email", job.contact_email)
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,7 @@ def create_job(
             technician=technician,
             pin_hash=make_password(pin),
         )
-        record(actor=actor, action="vault.job_created", obj=job, subject=_subject(job))
+        record(actor=actor, action="vault.job_created", obj=job, subject=job.subject())
     link = links.portal_url(job, base=site_url)
     mailed = emails.send_link(job, link, actor=actor)
     return NewJob(job=job, pin=pin, link=link, mailed=mailed)
@@ -83,7 +79,7 @@ def revoke_link(job: RecoveryJob, *, actor: str) -> RecoveryJob:
         _end_link(job)
         job.link_revoked_at = timezone.now()
         job.save(update_fields=["link_version", "pin_hash", "link_revoked_at"])
-        record(actor=actor, action="vault.link_revoked", obj=job, subject=_subject(job))
+        record(actor=actor, action="vault.link_revoked", obj=job, subject=job.subject())
     return job
 
 
@@ -101,6 +97,7 @@ def issue_new_link(job: RecoveryJob, *, actor: str, site_url: str | None = None)
         job.locked_at = None
         job.failed_pin_attempts = 0
         job.reminder_sent_at = None
+        job.reminder_claimed_at = None  # a reminder being sent names the old link
         job.save(
             update_fields=[
                 "link_version",
@@ -109,9 +106,10 @@ def issue_new_link(job: RecoveryJob, *, actor: str, site_url: str | None = None)
                 "locked_at",
                 "failed_pin_attempts",
                 "reminder_sent_at",
+                "reminder_claimed_at",
             ]
         )
-        record(actor=actor, action="vault.link_issued", obj=job, subject=_subject(job))
+        record(actor=actor, action="vault.link_issued", obj=job, subject=job.subject())
     link = links.portal_url(job, base=site_url)
     mailed = emails.send_link(job, link, actor=actor, reissued=True)
     return NewJob(job=job, pin=pin, link=link, mailed=mailed)
@@ -137,5 +135,5 @@ def close_if_erased(job_id: int, *, actor: str) -> bool:
         job.status = RecoveryJob.Status.ERASED
         _end_link(job)
         job.save(update_fields=["status", "link_version", "pin_hash"])
-        record(actor=actor, action="vault.job_closed", obj=job, subject=_subject(job))
+        record(actor=actor, action="vault.job_closed", obj=job, subject=job.subject())
     return True

@@ -48,12 +48,6 @@ def resolve(token: str):
     return job, current and not job.restricted
 
 
-def job_for(token: str):
-    """The job a token names if the link is current, or None."""
-    job, current = resolve(token)
-    return job if current else None
-
-
 def portal_path(job) -> str:
     """The link in Dutch, the company's language; the portal page offers English."""
     with translation.override(settings.LANGUAGE_CODE):

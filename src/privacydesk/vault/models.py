@@ -31,6 +31,9 @@ class RecoveryJob(models.Model):
     locked_at = models.DateTimeField(_("link locked at"), null=True, blank=True)
     link_revoked_at = models.DateTimeField(_("link revoked at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # Set while the reminder is being sent (vault.reminders): a claim without
+    # ``reminder_sent_at`` after a while was left by a process that died.
+    reminder_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Art. 18 GDPR: a restricted job is stored, not used (no uploads, downloads or reminders).
     restricted = models.BooleanField(_("restricted"), default=False)
@@ -43,6 +46,12 @@ class RecoveryJob(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    def subject(self) -> str:
+        """The customer's reference in the audit log (P1: never the address itself)."""
+        from privacydesk.audit.services import subject_ref
+
+        return subject_ref("email", self.contact_email)
 
 
 class VaultItem(models.Model):

@@ -12,7 +12,6 @@ stored, so names stored before a rule was added are made safe when they are show
 
 from __future__ import annotations
 
-import os
 import unicodedata
 
 MAX_NAME = 255
@@ -45,11 +44,6 @@ def clean(text: str) -> str:
     if text.isprintable() and not any(_unsafe(ch) for ch in text):
         return text
     return "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
-
-
-def raw_bytes(name: str | bytes) -> bytes:
-    """The name's original bytes (``os.fsencode`` keeps undecodable bytes as they were)."""
-    return name if isinstance(name, bytes) else os.fsencode(name)
 
 
 def display_name(raw: bytes) -> str:

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from privacydesk.audit.services import record, subject_ref
+from privacydesk.audit.services import record
 from privacydesk.vault import keyring, links, names, services, storage
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
@@ -48,10 +48,6 @@ class StreamFailed(RuntimeError):
 
 def actor(job: RecoveryJob) -> str:
     return f"customer:job-{job.pk}"
-
-
-def _subject(job: RecoveryJob) -> str:
-    return subject_ref("email", job.contact_email)
 
 
 # -- the link ----------------------------------------------------------------------------
@@ -120,7 +116,7 @@ def check_pin(job: RecoveryJob, pin: str) -> PinCheck:
         if check_password(pin, job.pin_hash):
             if job.failed_pin_attempts:
                 RecoveryJob.objects.filter(pk=job.pk).update(failed_pin_attempts=0)
-            record(actor=actor(job), action="vault.portal_pin_ok", obj=job, subject=_subject(job))
+            record(actor=actor(job), action="vault.portal_pin_ok", obj=job, subject=job.subject())
             return PinCheck(PinResult.OK)
         RecoveryJob.objects.filter(pk=job.pk).update(
             failed_pin_attempts=F("failed_pin_attempts") + 1
@@ -131,7 +127,7 @@ def check_pin(job: RecoveryJob, pin: str) -> PinCheck:
             actor=actor(job),
             action="vault.portal_pin_failed",
             obj=job,
-            subject=_subject(job),
+            subject=job.subject(),
             detail={"attempt": failed},
         )
         if failed < limit:
@@ -144,7 +140,7 @@ def check_pin(job: RecoveryJob, pin: str) -> PinCheck:
                 actor=actor(job),
                 action="vault.portal_locked",
                 obj=job,
-                subject=_subject(job),
+                subject=job.subject(),
                 detail={"failed_attempts": failed},
             )
         return PinCheck(PinResult.LOCKED)
@@ -166,7 +162,7 @@ def unlock(job: RecoveryJob, *, actor: str) -> RecoveryJob:
         actor=actor,
         action="vault.portal_unlocked",
         obj=job,
-        subject=_subject(job),
+        subject=job.subject(),
         detail={"was_locked": was_locked, "failed_attempts": failed},
     )
     return job
@@ -207,7 +203,7 @@ def record_download(job: RecoveryJob, item: VaultItem | None, kind: str, **detai
         actor=actor(job),
         action="vault.portal_download",
         obj=item if item is not None else job,
-        subject=_subject(job),
+        subject=job.subject(),
         detail={"kind": kind, **detail},
     )
 

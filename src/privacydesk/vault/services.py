@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from privacydesk.audit.services import record, subject_ref
+from privacydesk.audit.services import record
 from privacydesk.policy.schema import Duration
 from privacydesk.vault import age, intake, keyring, names, storage
 from privacydesk.vault.errors import ContentMismatch, TargetExists, VaultError
@@ -54,10 +54,6 @@ class Restricted(VaultError):
 
 class StillHeld(VaultError):
     """The item's own hold is released, but another legal hold (on its data subject) remains."""
-
-
-def _subject(job: RecoveryJob) -> str:
-    return subject_ref("email", job.contact_email)
 
 
 # -- storing -----------------------------------------------------------------------------
@@ -117,7 +113,7 @@ def store(
                 actor=actor,
                 action="vault.item_stored",
                 obj=item,
-                subject=_subject(job),
+                subject=job.subject(),
                 detail={"job": job.pk, "size": sealed.size},
             )
     except BaseException:
@@ -241,16 +237,6 @@ def plaintext(
         yield from pieces
 
 
-def decrypt_to(item: VaultItem, target, *, progress: Callable[[int], None] | None = None) -> None:
-    """Decrypt ``item`` into ``target`` and check size and SHA-256; raises on any mismatch.
-
-    ``target`` may have received part of the plaintext when this raises: callers write to a
-    temporary place, or abort the connection (never present partial data as complete).
-    """
-    for chunk in plaintext(item, progress=progress):
-        target.write(chunk)
-
-
 def export_to_file(
     item: VaultItem,
     out: Path,
@@ -299,7 +285,7 @@ def export_to_file(
         actor=actor,
         action="vault.item_exported",
         obj=item,
-        subject=_subject(item.job),
+        subject=item.job.subject(),
         detail={"encrypted": encrypted},
     )
 
@@ -340,7 +326,7 @@ def stored_copy(job: RecoveryJob, path: Path, raw_name: bytes) -> VaultItem | No
 def reveal_key(item: VaultItem, *, actor: str) -> str:
     """The item's age identity, for opening it with the ``age`` tool (audited)."""
     identity = item_identity(item)
-    record(actor=actor, action="vault.key_revealed", obj=item, subject=_subject(item.job))
+    record(actor=actor, action="vault.key_revealed", obj=item, subject=item.job.subject())
     return str(identity)
 
 
@@ -361,7 +347,7 @@ def shred(item: VaultItem, *, actor: str, reason: str) -> None:
         actor=actor,
         action="vault.item_shredded",
         obj=item,
-        subject=_subject(item.job),
+        subject=item.job.subject(),
         detail={"reason": reason},
     )
     transaction.on_commit(lambda: storage.delete(item.blob))
@@ -432,6 +418,6 @@ def rewrap_for_hold(item: VaultItem, *, held: bool, actor: str) -> VaultItem:
         actor=actor,
         action="vault.hold_set" if held else "vault.hold_released",
         obj=item,
-        subject=_subject(item.job),
+        subject=item.job.subject(),
     )
     return item

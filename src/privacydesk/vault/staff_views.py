@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
-from privacydesk.audit.services import actor_for, record, subject_ref
+from privacydesk.audit.services import actor_for, record
 from privacydesk.vault import erasure, keyring, links, services
 from privacydesk.vault.forms import HoldForm, JobForm, UploadForm
 from privacydesk.vault.models import DeletionCertificate, RecoveryJob, VaultItem
@@ -43,10 +43,6 @@ NEW_LINK_KEY = "vault_new_link"
 def own_jobs_only(user) -> bool:
     """Staff who handle the content (technicians) are limited to the jobs assigned to them."""
     return user.has_perm(WORK)
-
-
-def _subject(job: RecoveryJob) -> str:
-    return subject_ref("email", job.contact_email)
 
 
 def _job_for(request: HttpRequest, job_id: int) -> RecoveryJob:
@@ -157,7 +153,7 @@ def _render_detail(
     request: HttpRequest, job: RecoveryJob, *, upload_form: UploadForm | None = None, status=200
 ) -> HttpResponse:
     user = request.user
-    record(actor=actor_for(user), action="vault.job_viewed", obj=job, subject=_subject(job))
+    record(actor=actor_for(user), action="vault.job_viewed", obj=job, subject=job.subject())
     new_link = _take_new_link(request, job) if request.method == "GET" else None
     is_own = job.technician_id is not None and job.technician_id == user.pk
     is_open = job.status == RecoveryJob.Status.OPEN
@@ -383,7 +379,7 @@ def certificate(request: HttpRequest, certificate_id: int) -> HttpResponse:
         actor=actor_for(request.user),
         action="vault.certificate_downloaded",
         obj=cert,
-        subject=_subject(cert.job),
+        subject=cert.job.subject(),
         detail={"job": cert.job_id},
     )
     response = HttpResponse(

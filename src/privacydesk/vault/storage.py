@@ -184,8 +184,51 @@ class LocalBlobs:
         return removed
 
 
+class _MultipartUpload:
+    """An object written as an S3 multipart upload (boto3's public calls): parts are sent as
+    they fill, and the object exists only once :meth:`complete` is called."""
+
+    #: The first parts' size (S3 wants at least 5 MiB for all but the last); parts double in
+    #: size every 1,000, so a disk image never reaches S3's limit of 10,000 parts.
+    FIRST_PART = 8 * 1024 * 1024
+
+    def __init__(self, client, bucket: str, key: str, parameters: dict):
+        self._client, self._where = client, {"Bucket": bucket, "Key": key}
+        upload = client.create_multipart_upload(**self._where, **parameters)
+        self._where["UploadId"] = upload["UploadId"]
+        self._parts: list[dict] = []
+        self._buffer = bytearray()
+
+    def _part_size(self) -> int:
+        return self.FIRST_PART << (len(self._parts) // 1000)
+
+    def write(self, data) -> int:
+        self._buffer += data
+        while len(self._buffer) >= self._part_size():
+            size = self._part_size()
+            self._send(bytes(self._buffer[:size]))
+            del self._buffer[:size]
+        return len(data)
+
+    def _send(self, body: bytes) -> None:
+        number = len(self._parts) + 1
+        sent = self._client.upload_part(**self._where, PartNumber=number, Body=body)
+        self._parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+
+    def complete(self) -> None:
+        if self._buffer or not self._parts:
+            self._send(bytes(self._buffer))
+        self._client.complete_multipart_upload(
+            **self._where, MultipartUpload={"Parts": self._parts}
+        )
+
+    def abort(self) -> None:
+        self._client.abort_multipart_upload(**self._where)
+
+
 class S3Blobs:
-    """Blobs as objects in an S3-compatible bucket (django-storages' S3 backend, boto3)."""
+    """Blobs as objects in an S3-compatible bucket: django-storages' S3 backend for its
+    settings, bucket and simple calls; boto3's multipart API for writes."""
 
     def __init__(self, storage):
         self.storage = storage
@@ -194,26 +237,31 @@ class S3Blobs:
     def bucket(self):
         return self.storage.bucket
 
+    def key(self, name: str) -> str:
+        if "/" in name or name.startswith(".") or not name:
+            raise ValueError("not a blob name")
+        return f"{self.storage.location.strip('/')}/{name}".lstrip("/")
+
     @contextmanager
     def writing(self, name: str) -> Iterator[BinaryIO]:
-        fh = self.storage.open(name, "wb")
+        parameters = {"ContentType": "application/octet-stream"}
+        if self.storage.default_acl:
+            parameters["ACL"] = self.storage.default_acl
+        parameters.update(self.storage.get_object_parameters(name))
+        upload = _MultipartUpload(
+            self.bucket.meta.client, self.bucket.name, self.key(name), parameters
+        )
         try:
-            yield fh
+            yield upload
+            upload.complete()
         except BaseException:
-            # django-storages completes a multipart upload on close; a failed write must not
-            # become a visible (truncated) object, so the upload is aborted instead.
-            if fh._multipart is not None:
-                fh._multipart.abort()
-            fh._is_dirty = False
-            fh._multipart = None
-            fh._raw_bytes_written = 1  # nothing to create on close either
-            fh.close()
+            # A failed write must not become a visible (truncated) object.
+            upload.abort()
             raise
-        fh.close()
 
     def open(self, name: str, start: int = 0) -> BinaryIO:
         """A streaming body from byte ``start`` on: read in pieces, never the whole object."""
-        obj = self.bucket.Object(self.storage._normalize_name(name))
+        obj = self.bucket.Object(self.key(name))
         return (obj.get(Range=f"bytes={start}-") if start else obj.get())["Body"]
 
     def delete(self, name: str) -> bool:
@@ -229,7 +277,7 @@ class S3Blobs:
 
     def names(self, older_than_seconds: float = 0) -> Iterator[str]:
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
-        prefix = self.storage._normalize_name("")
+        prefix = self.key("x")[:-1]
         for obj in self.bucket.objects.filter(Prefix=prefix):
             if obj.last_modified <= cutoff:
                 yield obj.key[len(prefix) :]
@@ -284,15 +332,3 @@ def names(older_than_seconds: float = 0) -> Iterator[str]:
 
 def remove_leftovers(older_than_seconds: float) -> int:
     return backend().remove_leftovers(older_than_seconds)
-
-
-def path_of(name: str) -> Path:
-    """The local file of a blob (local storage only: the age CLI and tests use it)."""
-    blobs = backend()
-    if not isinstance(blobs, LocalBlobs):
-        raise TypeError("blobs are not on the local disk")
-    return blobs.path_of(name)
-
-
-def vault_dir() -> Path:
-    return path_of("x").parent

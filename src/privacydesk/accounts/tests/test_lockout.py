@@ -3,15 +3,14 @@ client address taken from the proxy's X-Forwarded-For (P3)."""
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.exceptions import ImproperlyConfigured
 
 from privacydesk.audit.models import AuditEntry
 from privacydesk.audit.services import subject_ref
-from privacydesk.testing import PASSWORD, make_staff
+from privacydesk.testing import PASSWORD, make_staff, settings_with
 
 WRONG = "wrong password!"
 
@@ -109,14 +108,8 @@ def _proxy_settings(trusted: str | None) -> dict:
         "IPWARE_STRICT",
         "TRUSTED_PROXIES",
     ]
-    code = (
-        "import json, privacydesk.settings as s; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout)
+    defined = settings_with(env)
+    return {name: defined[name] for name in names}
 
 
 @pytest.fixture
@@ -176,6 +169,7 @@ def test_two_trusted_proxies(client, db, behind_proxy):
 def test_trusted_proxies_defaults_to_one_and_refuses_zero():
     assert _proxy_settings(None)["TRUSTED_PROXIES"] == 1
     assert _proxy_settings(None)["AXES_IPWARE_PROXY_COUNT"] == 0
-    with pytest.raises(subprocess.CalledProcessError) as failed:
+    with pytest.raises(
+        ImproperlyConfigured, match="PRIVACYDESK_TRUSTED_PROXIES must be at least 1"
+    ):
         _proxy_settings("0")
-    assert "PRIVACYDESK_TRUSTED_PROXIES must be at least 1" in failed.value.stderr

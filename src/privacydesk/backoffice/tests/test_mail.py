@@ -1,17 +1,16 @@
 """E-mail: the local outbox in embedded mode, real SMTP when EMAIL_URL is set."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from django.core import mail
+from django.core.management import call_command
 
 from privacydesk.audit.models import AuditEntry
 from privacydesk.backoffice import outbox
-from privacydesk.testing import free_port
+from privacydesk.testing import free_port, settings_with
 
 OUTBOX = "privacydesk.backoffice.outbox.OutboxBackend"
 
@@ -62,8 +61,9 @@ class _Collect(Message):
         self.messages.append(message)
 
 
-def test_email_url_delivers_over_real_smtp(tmp_path):
-    """``EMAIL_URL=smtp://host:port`` sends through a real SMTP server (aiosmtpd)."""
+def test_email_url_delivers_over_real_smtp(tmp_path, settings):
+    """``EMAIL_URL=smtp://host:port`` sends through a real SMTP server (aiosmtpd): the
+    settings a process gets from that variable, then ``sendtestemail`` with them."""
     handler = _Collect()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -71,14 +71,11 @@ def test_email_url_delivers_over_real_smtp(tmp_path):
     try:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update({"PRIVACYDESK_DATA_DIR": str(tmp_path), "EMAIL_URL": f"smtp://127.0.0.1:{port}"})
-        result = subprocess.run(
-            [sys.executable, "-m", "privacydesk", "sendtestemail", "klant@example.nl"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
+        defined = settings_with(env)
+        for name in [n for n in defined if n.startswith("EMAIL_")]:
+            setattr(settings, name, defined[name])
+        settings.OUTBOX_DIR = defined["OUTBOX_DIR"]
+        call_command("sendtestemail", "klant@example.nl")
     finally:
         controller.stop()
     assert len(handler.messages) == 1

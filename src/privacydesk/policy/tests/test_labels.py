@@ -9,13 +9,14 @@ import csv
 import io
 import json
 import re
+from typing import get_args
 
 import pytest
 
 from privacydesk.audit.models import AuditEntry
 from privacydesk.policy import labels
 from privacydesk.policy.register import COLUMNS
-from privacydesk.policy.schema import LEGAL_BASES, RETENTION_EVENTS
+from privacydesk.policy.schema import LEGAL_BASES, RetentionEvent
 
 RAW_KEYS = ("legal_obligation", "legitimate_interests", "end_of_fiscal_year", "P7Y", "P5Y")
 
@@ -53,8 +54,8 @@ def test_retention_is_said_in_words(iso, event, lang, expected):
 
 def test_every_key_has_a_name_in_both_languages():
     assert set(labels.LEGAL_BASIS_NAMES) == set(LEGAL_BASES)
-    assert set(labels.RETENTION_EVENT_NAMES) == set(RETENTION_EVENTS)
-    for key in RETENTION_EVENTS:
+    assert set(labels.RETENTION_EVENT_NAMES) == set(get_args(RetentionEvent))
+    for key in get_args(RetentionEvent):
         assert labels.retention("P1Y", key, "nl") != labels.retention("P1Y", key, "en")
 
 

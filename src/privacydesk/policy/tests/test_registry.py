@@ -188,6 +188,16 @@ def test_retention_sweep_applies_each_activity(db, settings):
     assert counts == {"axes.AccessAttempt": 1, "accounts.User": 1}
 
 
+def test_retention_cutoff_is_calendar_arithmetic_at_the_same_local_time():
+    from datetime import datetime
+
+    activity = services.current_model().activity("recovery_vault")
+    assert activity.retention.duration == "P1M"
+    tz = timezone.get_current_timezone()
+    now = datetime(2028, 3, 31, 14, 30, tzinfo=tz)
+    assert services.retention_cutoff(activity, now) == datetime(2028, 2, 29, 14, 30, tzinfo=tz)
+
+
 def test_fiscal_retention_runs_to_the_end_of_the_year():
     from datetime import datetime
 

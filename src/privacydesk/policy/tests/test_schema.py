@@ -86,6 +86,7 @@ def test_not_yaml():
     "iso,start,after",
     [
         ("P1M", date(2026, 1, 31), date(2026, 2, 28)),
+        ("P1M", date(2028, 1, 31), date(2028, 2, 29)),
         ("P1M", date(2026, 11, 25), date(2026, 12, 25)),
         ("P7Y", date(2024, 2, 29), date(2031, 2, 28)),
         ("P30D", date(2026, 11, 25), date(2026, 12, 25)),
@@ -97,6 +98,12 @@ def test_durations_are_calendar_durations(iso, start, after):
     assert duration.after(start) == after
     assert duration.iso() == iso
     assert duration.before(after) <= start
+
+
+def test_durations_back_clamp_to_the_month_end():
+    assert Duration.parse("P1M").before(date(2026, 3, 31)) == date(2026, 2, 28)
+    assert Duration.parse("P1M").before(date(2028, 3, 31)) == date(2028, 2, 29)
+    assert Duration.parse("P1Y2M3D").before(date(2027, 3, 4)) == date(2026, 1, 1)
 
 
 def test_duration_descriptions():

@@ -1,4 +1,5 @@
 import io
+import os
 
 import pytest
 
@@ -38,3 +39,16 @@ def put(job):
         )
 
     return store
+
+
+@pytest.fixture
+def recovered(tmp_path):
+    """A recovered tree: a folder, a large file, a name that is not UTF-8, an empty file."""
+    root = tmp_path / "recovered"
+    (root / "Documents").mkdir(parents=True)
+    (root / "Documents" / "offerte.pdf").write_bytes(os.urandom(100_000))
+    (root / "photo.jpg").write_bytes(os.urandom(2_000_000))
+    with open(os.fsencode(root) + b"/odd-\xff-name", "wb") as fh:
+        fh.write(b"not utf-8 name")
+    (root / "empty").write_bytes(b"")
+    return root

@@ -1,7 +1,8 @@
-"""The vault from the command line, as a technician uses it, checked with the real ``age`` CLI.
+"""The vault from the command line where the real process is the point, and the ``age`` CLI.
 
-Each test runs ``privacydesk`` in subprocesses against an embedded installation (SQLite and
-folders in a temporary data dir); ``faketime`` moves whole runs a month ahead.
+These tests run ``privacydesk`` in subprocesses against an embedded installation (SQLite and
+folders in a temporary data dir): ``faketime`` moves a whole run a month ahead, and an upload
+is killed half-way. The technician's round trip runs in-process (``test_cli_options``).
 """
 
 from __future__ import annotations
@@ -47,49 +48,6 @@ def site(tmp_path):
     site.run("migrate", "-v0")
     site.run("demo")
     return site
-
-
-@pytest.fixture
-def recovered(tmp_path):
-    root = tmp_path / "recovered"
-    (root / "Documents").mkdir(parents=True)
-    (root / "Documents" / "offerte.pdf").write_bytes(os.urandom(100_000))
-    (root / "photo.jpg").write_bytes(os.urandom(2_000_000))
-    with open(os.fsencode(root) + b"/odd-\xff-name", "wb") as fh:
-        fh.write(b"not utf-8 name")
-    (root / "empty").write_bytes(b"")
-    return root
-
-
-def test_technician_round_trip_with_age_interop(site, recovered, tmp_path):
-    job = site.json("vault", "job", "create", "--contact", "klant@example.nl", "--device", "HP")
-    assert set(job) == {"id", "link", "pin", "mailed"} and len(job["pin"]) == 6
-    assert "/vault/" in job["link"]
-    items = site.json("vault", "put", "--job", job["id"], recovered)
-    assert {i["name"] for i in items} == {
-        "Documents / offerte.pdf",
-        "photo.jpg",
-        "odd-\\xff-name",
-        "empty",
-    }
-    listed = site.json("vault", "ls", "--job", job["id"])
-    assert {i["sha256"] for i in listed} == {i["sha256"] for i in items}
-    photo = next(i for i in items if i["name"] == "photo.jpg")
-
-    out = tmp_path / "photo.out"
-    site.run("vault", "get", photo["id"], "--out", out)
-    assert out.read_bytes() == (recovered / "photo.jpg").read_bytes()
-
-    # The stored file plus its key open with the independent age CLI.
-    encrypted = tmp_path / "photo.jpg.age"
-    site.run("vault", "get", photo["id"], "--out", encrypted, "--encrypted")
-    refused = site.run("vault", "--user", "technician", "key", photo["id"], check=False)
-    assert refused.returncode != 0 and "admin" in refused.stderr
-    key = tmp_path / "photo.key"
-    key.write_text(site.run("vault", "--user", "admin", "key", photo["id"]).stdout)
-    decrypted = tmp_path / "photo.by-age"
-    subprocess.run(["age", "-d", "-i", key, "-o", decrypted, encrypted], check=True)
-    assert decrypted.read_bytes() == (recovered / "photo.jpg").read_bytes()
 
 
 def test_our_decryptor_reads_files_made_by_age(tmp_path):

@@ -8,6 +8,7 @@ boundary is the point: the link must carry the port the server listens on.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -122,6 +123,38 @@ def test_messages_are_english_whatever_the_site_language(tech, settings):
     assert settings.LANGUAGE_CODE == "nl"
     with pytest.raises(CommandError, match="Enter a valid email address"):
         vault("job", "create", "--contact", "geen-adres", "--device", "HP", "--user", "anna")
+
+
+# -- the technician's round trip, and the age CLI reads what the vault gives out ----------------
+def test_technician_round_trip_with_age_interop(tech, admin, recovered, tmp_path):
+    job = json.loads(create("--user", "anna", "--json"))
+    assert set(job) == {"id", "link", "pin", "mailed"} and len(job["pin"]) == 6
+    assert "/vault/" in job["link"]
+    items = json.loads(vault("put", "--job", job["id"], recovered, "--user", "anna", "--json"))
+    assert {i["name"] for i in items} == {
+        "Documents / offerte.pdf",
+        "photo.jpg",
+        "odd-\\xff-name",
+        "empty",
+    }
+    listed = json.loads(vault("ls", "--job", job["id"], "--user", "anna", "--json"))
+    assert {i["sha256"] for i in listed} == {i["sha256"] for i in items}
+    photo = next(i for i in items if i["name"] == "photo.jpg")
+
+    out = tmp_path / "photo.out"
+    vault("get", photo["id"], "--out", out, "--user", "anna", "--no-progress")
+    assert out.read_bytes() == (recovered / "photo.jpg").read_bytes()
+
+    # The stored file plus its key open with the independent age CLI.
+    encrypted = tmp_path / "photo.jpg.age"
+    vault("get", photo["id"], "--out", encrypted, "--encrypted", "--user", "anna", "--no-progress")
+    with pytest.raises(CommandError, match="admin"):
+        vault("--user", "anna", "key", photo["id"])
+    key = tmp_path / "photo.key"
+    key.write_text(vault("--user", "beheer", "key", photo["id"]))
+    decrypted = tmp_path / "photo.by-age"
+    subprocess.run(["age", "-d", "-i", key, "-o", decrypted, encrypted], check=True)
+    assert decrypted.read_bytes() == (recovered / "photo.jpg").read_bytes()
 
 
 # -- get --------------------------------------------------------------------------------------

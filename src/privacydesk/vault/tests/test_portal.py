@@ -101,14 +101,14 @@ def received_until_failure(response) -> bytes:
 
 
 def corrupt_middle(item: VaultItem) -> None:
-    path = storage.path_of(item.blob)
+    path = storage.backend().path_of(item.blob)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
 
 
 def truncate(item: VaultItem) -> None:
-    path = storage.path_of(item.blob)
+    path = storage.backend().path_of(item.blob)
     with open(path, "r+b") as fh:
         fh.truncate(path.stat().st_size * 2 // 3)
 
@@ -485,7 +485,7 @@ def test_a_range_does_not_decrypt_what_lies_before_it(client, files):
     new_job, items, contents = files
     signed_in(client, new_job)
     item = items[b"image.bin"]
-    path = storage.path_of(item.blob)
+    path = storage.backend().path_of(item.blob)
     data = bytearray(path.read_bytes())
     data[300] ^= 0x01  # inside chunk 0 (the header is about 200 bytes)
     path.write_bytes(bytes(data))
@@ -620,7 +620,7 @@ def test_the_encrypted_file_and_its_key_decrypt_to_the_plaintext(client, files):
     assert response["Content-Disposition"] == 'attachment; filename="image.bin.age"'
     assert response["Content-Length"] == str(storage.size_of(item.blob))
     encrypted = body(response)
-    assert encrypted == storage.path_of(item.blob).read_bytes()
+    assert encrypted == storage.backend().path_of(item.blob).read_bytes()
 
     response = client.get(url("key", new_job, item))
     assert response.status_code == 200
@@ -645,7 +645,7 @@ def test_the_encrypted_file_can_be_resumed(client, files):
     new_job, items, _contents = files
     signed_in(client, new_job)
     item = items[b"image.bin"]
-    whole = storage.path_of(item.blob).read_bytes()
+    whole = storage.backend().path_of(item.blob).read_bytes()
     response = client.get(url("download_encrypted", new_job, item), HTTP_RANGE="bytes=1000-")
     assert response.status_code == 206
     assert response["Content-Range"] == f"bytes 1000-{len(whole) - 1}/{len(whole)}"

@@ -67,14 +67,28 @@ def _keys(client, bucket):
 
 def test_store_and_read_through_s3(s3, put):
     client, bucket = s3
-    data = os.urandom(12 * 1024 * 1024)  # more than two multipart parts
+    data = os.urandom(12 * 1024 * 1024)  # more than one multipart part
     item = put(data, b"disk.img")
     assert _keys(client, bucket) == [f"vault/{item.blob}"]
     body = client.get_object(Bucket=bucket, Key=f"vault/{item.blob}")["Body"].read()
     assert body.startswith(b"age-encryption.org/v1\n") and data[:1000] not in body
     out = io.BytesIO()
-    services.decrypt_to(item, out)
+    out.write(b"".join(services.plaintext(item)))
     assert out.getvalue() == data
+
+
+def test_an_object_is_invisible_until_its_upload_completes(s3, db):
+    client, bucket = s3
+    with storage.writing("blob.age") as out:
+        for _ in range(3):  # 12 MiB: the first part is sent while writing
+            out.write(b"\0" * (4 * 1024 * 1024))
+        assert _keys(client, bucket) == []
+        [upload] = client.list_multipart_uploads(Bucket=bucket)["Uploads"]
+        parts = client.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        assert [p["Size"] for p in parts["Parts"]] == [8 * 1024 * 1024]
+    assert _keys(client, bucket) == ["vault/blob.age"]
+    assert storage.size_of("blob.age") == 12 * 1024 * 1024
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 def test_failed_upload_leaves_no_object(s3, job):
@@ -126,7 +140,7 @@ def test_tampered_object_is_detected(s3, put):
     blob[len(blob) // 2] ^= 1
     client.put_object(Bucket=bucket, Key=key, Body=bytes(blob))
     with pytest.raises(services.ContentMismatch):
-        services.decrypt_to(item, io.BytesIO())
+        b"".join(services.plaintext(item))
 
 
 def test_a_range_is_read_from_its_chunk_on(s3, put):
