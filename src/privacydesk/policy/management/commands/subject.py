@@ -38,8 +38,14 @@ class Command(BaseCommand):
             parents=[user_option(suppress=True, help=USER_HELP)],
         )
         for kind in registry.SUBJECT_KINDS:
-            find.add_argument(f"--{kind.replace('_', '-')}", dest=kind, action="append")
-        find.add_argument("--json", action="store_true")
+            find.add_argument(
+                f"--{kind.replace('_', '-')}",
+                dest=kind,
+                action="append",
+                metavar=kind.upper(),
+                help=f"the person's {kind.replace('_', ' ')} (repeatable)",
+            )
+        find.add_argument("--json", action="store_true", help="print the result as JSON")
 
     def handle(self, *args, action: str, user: str, **options):
         actor = self._actor(user)
