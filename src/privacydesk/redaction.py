@@ -36,8 +36,12 @@ EMAIL_RE = re.compile(
     r"[A-Za-z0-9!#$%'*+^_`{|}~.\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 )
 IPV4_RE = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+# IPv6 with an IPv4 tail (``::ffff:192.0.2.1``, as dual-stack sockets log IPv4 clients):
+# matched whole before the plain patterns, which would otherwise take the two halves apart.
+IPV6_V4_RE = re.compile(r"(?<![\w:.])[0-9A-Fa-f:]*:(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 # Candidate IPv6 tokens; each is confirmed with the ipaddress module before it is replaced.
 IPV6_RE = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?(?![\w:])")
+IPV6_ANY_RE = re.compile(f"{IPV6_V4_RE.pattern}|{IPV6_RE.pattern}")
 # Dutch and international numbers: +31 6 12345678, 06-12345678, 0031 20 123 4567, (020) 1234567.
 # Not inside hexadecimal ids: a UUID such as cf5858b1-0953-4553-8971-... holds digit runs
 # separated by dashes that would otherwise read as a phone number.
@@ -71,6 +75,9 @@ PHONE_MASK = "[phone]"
 
 def _is_this_machine(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Loopback and unspecified addresses name the machine itself, never a person."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
     return address.is_loopback or address.is_unspecified
 
 
@@ -107,7 +114,7 @@ def _mask_phone(match: re.Match[str]) -> str:
 def _redact_plain(text: str) -> str:
     text = VAULT_LINK_RE.sub(r"\1[token]", text)
     text = EMAIL_RE.sub(EMAIL_MASK, text)
-    text = IPV6_RE.sub(_mask_ipv6, text)
+    text = IPV6_ANY_RE.sub(_mask_ipv6, text)
     text = IPV4_RE.sub(_mask_ipv4, text)
     return PHONE_RE.sub(_mask_phone, text)
 

@@ -170,11 +170,16 @@ def execute(
         src = registry.source(step.source)
         try:
             with transaction.atomic():
-                outcome = _act(plan.verb, src, step.keys, changes or {}, rectified)
+                keys, held = _still_free(plan, step)
+                outcome = _act(plan.verb, src, keys, changes or {}, rectified) if keys else 0
                 rows = len(outcome) if isinstance(outcome, list) else outcome
                 status = step.status if step.status in _FINAL else PlanStep.Status.DONE
+                if not keys and held:
+                    status = PlanStep.Status.HELD
                 PlanStep.objects.filter(pk=step.pk).update(
                     status=status,
+                    keys=keys,
+                    held_keys=held,
                     rows=rows,
                     attempts=F("attempts") + 1,
                     error="",
@@ -205,6 +210,21 @@ def execute(
         plan.finished_at = timezone.now()
         plan.save(update_fields=["finished_at"])
     return result
+
+
+def _still_free(plan: Plan, step: PlanStep) -> tuple[list[Key], list[Key]]:
+    """The step's keys that may be acted on now, and those a legal hold keeps.
+
+    Holds are read again when a step runs, not only in the find phase: a hold placed between
+    the find phase and this step (or before a resumed plan goes on) still keeps its rows.
+    """
+    if plan.verb not in _ERASING or not step.keys:
+        return list(step.keys), list(step.held_keys)
+    kept = holds.held_keys().get(step.source, set())
+    late = set(step.keys) & kept
+    if not late:
+        return list(step.keys), list(step.held_keys)
+    return [k for k in step.keys if k not in late], sorted(set(step.held_keys) | late)
 
 
 def _act(verb, src: Source, keys, changes, rectified: Subject | None):

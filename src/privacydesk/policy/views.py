@@ -36,7 +36,13 @@ def versions(request: HttpRequest) -> HttpResponse:
     return render(request, "policy/versions.html", {"versions": listed})
 
 
+#: Version numbers are small positive integers; anything outside fits no database column.
+MAX_VERSION = 2**31
+
+
 def version_detail(request: HttpRequest, number: int) -> HttpResponse:
+    if not 0 < number < MAX_VERSION:
+        raise Http404
     version = get_object_or_404(PolicyVersion, number=number)
     return render(
         request,
@@ -51,6 +57,8 @@ def version_diff(request: HttpRequest) -> HttpResponse:
         a_number = int(request.GET.get("from", ""))
         b_number = int(request.GET.get("to", ""))
     except ValueError:
+        a_number = b_number = 0
+    if not all(0 < n < MAX_VERSION for n in (a_number, b_number)):
         return render(
             request,
             "policy/diff.html",

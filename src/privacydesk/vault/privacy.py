@@ -49,7 +49,9 @@ def _shred(rows) -> int:
     from privacydesk.vault.services import shred
 
     count = 0
-    for item in rows.exclude(state=VaultItem.State.ERASED):
+    # A held item is never shredded here, whoever calls: the plan leaves held keys out, and
+    # this keeps a direct call on the source from erasing what a legal hold keeps.
+    for item in rows.exclude(state__in=[VaultItem.State.ERASED, VaultItem.State.HELD]):
         shred(item, actor="system:erasure", reason="erasure request or retention")
         count += 1
     return count

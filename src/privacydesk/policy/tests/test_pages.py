@@ -113,3 +113,17 @@ def test_register_is_for_privacy_officer_and_admin(staff_client, role):
     client = staff_client(role)
     assert client.get("/staff/register/").status_code == 403
     assert client.get("/staff/register/export.csv").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/privacy/versions/compare/?from=1&to=99999999999999999999999",
+        "/privacy/versions/compare/?from=-1&to=1",
+        "/privacy/versions/compare/?from=1&to=" + "9" * 5000,
+        "/privacy/versions/99999999999999999999999/",
+    ],
+)
+def test_out_of_range_version_numbers_are_a_clear_answer_not_a_500(client, db, path):
+    status = client.get(path).status_code
+    assert status in (400, 404)

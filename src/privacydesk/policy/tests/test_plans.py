@@ -177,6 +177,28 @@ def test_items_under_a_hold_are_not_erased_and_their_job_stays(customer):
     assert job.contact_email == ""
 
 
+def test_a_hold_placed_after_the_find_phase_still_keeps_its_rows(customer):
+    job, items = customer
+    plan = plans.prepare("erase", [Subject("email", CUSTOMER)], key="late-hold", actor=ACTOR)
+    vault.set_hold(items[0], held=True, actor=ACTOR, reason="court order after the request")
+    done = plans.execute(plan, actor=ACTOR)
+    steps = {s.source: s for s in done.steps}
+    assert steps["vault.VaultItem"].held_keys == [str(items[0].pk)]
+    assert str(items[0].pk) not in steps["vault.VaultItem"].keys
+    assert steps["vault.RecoveryJob"].status == PlanStep.Status.HELD
+    assert VaultItem.objects.get(pk=items[0].pk).state == VaultItem.State.HELD
+    assert VaultItem.objects.get(pk=items[1].pk).state == VaultItem.State.ERASED
+    job.refresh_from_db()
+    assert job.contact_email == CUSTOMER
+
+
+def test_the_vault_source_never_shreds_a_held_item(customer):
+    _job, items = customer
+    vault.set_hold(items[0], held=True, actor=ACTOR, reason="civil case")
+    registry.source("vault.VaultItem").erase([str(i.pk) for i in items])
+    assert VaultItem.objects.get(pk=items[0].pk).state == VaultItem.State.HELD
+
+
 def test_a_hold_on_the_subject_keeps_everything_and_survives_the_vault_sweep(customer):
     job, items = customer
     hold = holds.place(subject=Subject("email", CUSTOMER), reason="tax audit", actor=ACTOR)
@@ -339,6 +361,17 @@ def test_subject_find_lists_sources_counts_and_holds(customer, staff):
     text = io.StringIO()
     call_command("subject", "--user", officer.username, "find", "--email", CUSTOMER, stdout=text)
     assert "vault.VaultItem" in text.getvalue() and "tax audit" in text.getvalue()
+
+
+def test_subject_find_is_audited_under_every_identifier_asked_for(customer, staff):
+    officer = staff(PRIVACY_OFFICER)
+    phone = "+31 6 12345678"
+    call_command("subject", "find", "--email", CUSTOMER, "--phone", phone,
+                 "--user", officer.username, stdout=io.StringIO())  # fmt: skip
+    refs = set(
+        AuditEntry.objects.filter(action="subject.found").values_list("subject_ref", flat=True)
+    )
+    assert refs == {subject_ref("email", CUSTOMER), subject_ref("phone", phone)}
 
 
 def test_subject_find_is_for_privacy_officers_and_admins(db, staff):

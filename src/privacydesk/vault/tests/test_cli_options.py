@@ -219,6 +219,13 @@ def test_ls_and_certificate_leave_audit_entries(tech, job, put):
     assert entry.actor == f"user:{tech.pk}" and entry.detail["job"] == job.pk
 
 
+def test_certificate_of_a_job_with_none_yet_says_so(tech, job, put):
+    put(b"x")
+    with pytest.raises(CommandError, match="no deletion certificate yet"):
+        vault("certificate", "--job", job.pk, "--user", "anna")
+    assert not AuditEntry.objects.filter(action="vault.certificate_downloaded").exists()
+
+
 # -- the real processes: run's port reaches the CLI's link ----------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_the_cli_link_carries_the_port_run_serves_on(tmp_path):

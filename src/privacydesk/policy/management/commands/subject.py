@@ -100,15 +100,17 @@ class Command(BaseCommand):
             }
             for h in holds.subject_holds(subjects)
         ]
-        record(
-            actor=actor,
-            action="subject.found",
-            subject=subject_ref(subjects[0].kind, subjects[0].value),
-            detail={
-                "identifiers": len(subjects),
-                "sources": {r["source"]: r["rows"] for r in rows},
-            },
-        )
+        # One entry per identifier, so the search is found under each of the person's refs.
+        for subject in subjects:
+            record(
+                actor=actor,
+                action="subject.found",
+                subject=subject_ref(subject.kind, subject.value),
+                detail={
+                    "identifiers": len(subjects),
+                    "sources": {r["source"]: r["rows"] for r in rows},
+                },
+            )
         if as_json:
             self.stdout.write(json.dumps({"sources": rows, "holds": on_subject}, indent=2))
             return

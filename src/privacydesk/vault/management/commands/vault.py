@@ -293,7 +293,10 @@ class Command(BaseCommand):
     def cmd_certificate(self, *, job, user, **options):
         actor = self._actor(user)
         target = self._get_job(job)
-        for certificate in target.certificates.order_by("issued_at"):
+        certificates = list(target.certificates.order_by("issued_at"))
+        if not certificates:
+            raise CommandError(f"job {target.pk} has no deletion certificate yet")
+        for certificate in certificates:
             record(
                 actor=actor,
                 action="vault.certificate_downloaded",
