@@ -160,14 +160,13 @@ def secret_key(directory: Path, *, production: bool) -> str:
     Production refuses to start without an explicit key, so a forgotten variable never
     silently runs a server on a throw-away key.
     """
-    value = env_secret("SECRET_KEY")
-    if value:
-        if len(value) < 50:
-            raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
-        return value
-    if production:
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required in production")
-    return generated_secret(directory / "secret_key", lambda: secrets.token_urlsafe(64))
+    value = secret_or_generated(
+        "SECRET_KEY", directory / "secret_key", lambda: secrets.token_urlsafe(64),
+        production=production,
+    )  # fmt: skip
+    if len(value) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
+    return value
 
 
 def generated_secret(path: Path, make: Callable[[], str]) -> str:
@@ -192,6 +191,24 @@ def generated_secret(path: Path, make: Callable[[], str]) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def secret_or_generated(name: str, path: Path, make: Callable[[], str], *, production: bool) -> str:
+    """The secret ``name`` (or ``name_FILE``) from the environment. Production refuses to start
+    without it, so a forgotten variable never runs on a throw-away secret; embedded mode
+    generates one once into ``path``."""
+    value = env_secret(name)
+    if value:
+        return value
+    if production:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required in production")
+    return generated_secret(path, make)
+
+
+def _random_base64_key() -> str:
+    import base64
+
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 def vault_master_key(directory: Path, *, production: bool) -> bytes:
     """``PRIVACYDESK_VAULT_MASTER_KEY``: 32 bytes, base64; it encrypts the vault's day keys.
 
@@ -200,16 +217,10 @@ def vault_master_key(directory: Path, *, production: bool) -> bytes:
     """
     import base64
 
-    value = env_secret("PRIVACYDESK_VAULT_MASTER_KEY")
-    if not value:
-        if production:
-            raise ImproperlyConfigured(
-                "PRIVACYDESK_VAULT_MASTER_KEY (or _FILE) is required in production"
-            )
-        value = generated_secret(
-            directory / "vault_master_key",
-            lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
-        )
+    value = secret_or_generated(
+        "PRIVACYDESK_VAULT_MASTER_KEY", directory / "vault_master_key", _random_base64_key,
+        production=production,
+    )  # fmt: skip
     try:
         key = base64.b64decode(value, validate=True)
     except ValueError:
@@ -231,16 +242,10 @@ def pseudonym_keys(directory: Path, *, production: bool) -> tuple[bytes, ...]:
     """
     import base64
 
-    value = env_secret("PRIVACYDESK_PSEUDONYM_KEYS")
-    if not value:
-        if production:
-            raise ImproperlyConfigured(
-                "PRIVACYDESK_PSEUDONYM_KEYS (or _FILE) is required in production"
-            )
-        value = generated_secret(
-            directory / "pseudonym_keys",
-            lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
-        )
+    value = secret_or_generated(
+        "PRIVACYDESK_PSEUDONYM_KEYS", directory / "pseudonym_keys", _random_base64_key,
+        production=production,
+    )  # fmt: skip
     keys = []
     for part in re.split(r"[\s,]+", value.strip()):
         try:
@@ -257,11 +262,6 @@ def pseudonym_keys(directory: Path, *, production: bool) -> tuple[bytes, ...]:
 
 def signing_key_pem(directory: Path, *, production: bool) -> str:
     """``PRIVACYDESK_SIGNING_KEY``: the company's Ed25519 private key (PEM) for certificates."""
-    value = env_secret("PRIVACYDESK_SIGNING_KEY")
-    if value:
-        return value
-    if production:
-        raise ImproperlyConfigured("PRIVACYDESK_SIGNING_KEY (or _FILE) is required in production")
 
     def make() -> str:
         from cryptography.hazmat.primitives import serialization
@@ -277,7 +277,9 @@ def signing_key_pem(directory: Path, *, production: bool) -> str:
             .decode()
         )
 
-    return generated_secret(directory / "signing_key.pem", make)
+    return secret_or_generated(
+        "PRIVACYDESK_SIGNING_KEY", directory / "signing_key.pem", make, production=production
+    )
 
 
 def database(directory: Path) -> dict:

@@ -67,30 +67,28 @@ def _send(user, *, subject: str, template: str, context: dict, secret_link: bool
     EmailMessage(subject, body, None, [user.email], headers=headers).send()
 
 
+def _send_link(*, user, by, base_url: str, action: str, subject: str, template: str) -> None:
+    record(actor=actor_for(by), action=action, obj=user, subject=_ref(user))
+    link = password_link(user, base_url=base_url)
+    _send(user, subject=subject, template=template, context={"link": link}, secret_link=True)
+
+
 @transaction.atomic
 def invite(*, user, by, base_url: str) -> None:
     """E-mail a new staff member the link where they choose their first password."""
-    record(actor=actor_for(by), action="staff.invited", obj=user, subject=_ref(user))
-    _send(
-        user,
-        subject=_("Your Privacydesk account"),
-        template="invitation",
-        context={"link": password_link(user, base_url=base_url)},
-        secret_link=True,
-    )
+    _send_link(
+        user=user, by=by, base_url=base_url, action="staff.invited",
+        subject=_("Your Privacydesk account"), template="invitation",
+    )  # fmt: skip
 
 
 @transaction.atomic
 def send_password_reset(*, user, by, base_url: str) -> None:
     """E-mail ``user`` a link to choose a new password; their current one keeps working."""
-    record(actor=actor_for(by), action="staff.password_reset_sent", obj=user, subject=_ref(user))
-    _send(
-        user,
-        subject=_("Choose a new Privacydesk password"),
-        template="password_reset",
-        context={"link": password_link(user, base_url=base_url)},
-        secret_link=True,
-    )
+    _send_link(
+        user=user, by=by, base_url=base_url, action="staff.password_reset_sent",
+        subject=_("Choose a new Privacydesk password"), template="password_reset",
+    )  # fmt: skip
 
 
 @transaction.atomic
