@@ -69,6 +69,17 @@ def test_its_check_is_run_by_policy_check(plugged_in):
         call_command("policy", "check")
 
 
+def test_its_demo_records_are_loaded_by_demo(plugged_in):
+    from io import StringIO
+
+    from privacydesk.audit.models import AuditEntry
+
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert "plug-in demo records loaded" in out.getvalue()
+    assert AuditEntry.objects.filter(action="plugin.demo_loaded").count() == 1
+
+
 def test_without_it_nothing_of_it_remains(staff_client):
     with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, PLUGIN]):
         _fresh_urlconf()

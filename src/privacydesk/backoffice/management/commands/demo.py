@@ -1,4 +1,5 @@
-"""``privacydesk demo``: one staff user per role, with fresh passwords printed once."""
+"""``privacydesk demo``: one staff user per role, with fresh passwords printed once, then each
+installed app's own demo records (the function ``load(*, console)`` of its ``demo.py``)."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from privacydesk.accounts.roles import ROLES, assign_role, sync_roles
 from privacydesk.audit.services import record
+from privacydesk.spine.plugins import app_modules
 
 # One person per role, with the name the back office greets them by ("Welcome, Sanne") and an
 # address on a reserved domain (RFC 2606) for the notices about their account.
@@ -23,7 +25,10 @@ DEMO_DOMAIN = "demo.compjoeter.example"
 
 
 class Command(BaseCommand):
-    help = "Load demo data: a staff user per role. Passwords are reset and printed each run."
+    help = (
+        "Load demo data: a staff user per role (passwords are reset and printed each run) and "
+        "each app's demo records."
+    )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
@@ -51,4 +56,12 @@ class Command(BaseCommand):
             table.add_column(column)
         for row in rows:
             table.add_row(*row)
-        Console(file=self.stdout._out, width=100).print(table)
+        console = Console(file=self.stdout._out, width=100)
+        console.print(table)
+        # Each app adds its own records (lists, contacts, downloads, ...); loading twice adds
+        # nothing twice.
+        for _config, module in app_modules("demo"):
+            with transaction.atomic():
+                lines = module.load(console=console)
+            for line in lines or ():
+                console.print(line)
