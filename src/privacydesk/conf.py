@@ -147,6 +147,25 @@ def site_url(directory: Path) -> str:
     return raw.rstrip("/")
 
 
+_ORIGIN_RE = re.compile(
+    r"^https?://[A-Za-z0-9.\-]+(?::\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$"
+)
+
+
+def embed_origins(name: str = "PRIVACYDESK_EMBED_ORIGINS") -> tuple[str, ...]:
+    """Origins (``https://www.example.nl``, comma-separated) whose pages may embed the consent
+    banner and the tracker: CORS answers only these, and the endpoints refuse other origins."""
+    found = []
+    for origin in env_list(name, []):
+        if not _ORIGIN_RE.match(origin):
+            raise ImproperlyConfigured(
+                f"{name} must list origins such as https://www.example.nl (scheme, host and "
+                f"optional port, no path), got {origin!r}"
+            )
+        found.append(origin.lower().rstrip("/"))
+    return tuple(found)
+
+
 def record_served_url(directory: Path, url: str) -> None:
     """Write ``served_url`` atomically (read by :func:`site_url` in every later process)."""
     tmp = directory / f".{SERVED_URL_FILE}.tmp"

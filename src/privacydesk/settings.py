@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "privacydesk.jobs",
     "privacydesk.policy",
     "privacydesk.vault",
+    "privacydesk.consent",
+    "privacydesk.tracking",
     "privacydesk.backoffice",
 ]
 
@@ -215,6 +217,23 @@ VAULT_SIGNING_KEY = conf.signing_key_pem(DATA_DIR, production=PRODUCTION)
 PSEUDONYM_KEYS = conf.pseudonym_keys(DATA_DIR, production=PRODUCTION)
 VAULT_REMINDER_DAYS = conf.env_int("PRIVACYDESK_VAULT_REMINDER_DAYS", 7, minimum=1)
 VAULT_PIN_ATTEMPTS = conf.env_int("PRIVACYDESK_VAULT_PIN_ATTEMPTS", 5, minimum=1)
+
+# --- Consent banner and first-party tracking (P1, P7, P13).
+# Pages of these origins may embed the banner and the tracker with one <script> tag.
+EMBED_ORIGINS = conf.embed_origins()
+# Cookies set by the banner (on this site or on an embedding site); the cookie statement and
+# ``policy check`` hold them to the privacy model.
+PRIVACYDESK_COOKIES = ["pd_consent"]
+# Events are written in batches by each web process, at most this long after they arrived
+# (0: written within the request).
+TRACKING_FLUSH_MS = conf.env_int("PRIVACYDESK_TRACKING_FLUSH_MS", 200, minimum=0)
+# A visitor (consent id) or a client address sending more events per minute is refused (429).
+TRACKING_VISITOR_PER_MINUTE = conf.env_int(
+    "PRIVACYDESK_TRACKING_VISITOR_PER_MINUTE", 120, minimum=1
+)
+TRACKING_ADDRESS_PER_MINUTE = conf.env_int(
+    "PRIVACYDESK_TRACKING_ADDRESS_PER_MINUTE", 1200, minimum=1
+)
 
 # --- Security headers (P3). CSP everywhere; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -12,6 +12,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("privacydesk.policy.urls")),
     path("", include("privacydesk.vault.urls")),
+    path("", include("privacydesk.consent.urls")),
+    path("", include("privacydesk.tracking.urls")),
     path("", views.public_home, name="home"),
     prefix_default_language=False,
 )

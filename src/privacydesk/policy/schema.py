@@ -168,6 +168,9 @@ class Activity(Strict):
     retention: Retention
     security_measures: Annotated[list[Slug], Field(min_length=1)]
     promises: list[Promise] = []
+    #: How the activity stores IP addresses, where it stores them: whole, truncated (IPv4
+    #: to /24, IPv6 to /48) or not at all. The tracking and consent apps follow it.
+    ip_addresses: Literal["full", "truncated", "none"] | None = None
 
 
 class Cookie(Strict):
