@@ -35,7 +35,17 @@ def _erase(rows) -> int:
 
 
 @dataclass
-class ConsentRecords(ModelData):
+class VisitorData(ModelData):
+    """A declaration whose rows hold consent ids (UUIDs), exported as text."""
+
+    def export_row(self, obj) -> dict:
+        return {
+            k: str(v) if isinstance(v, uuid.UUID) else v for k, v in super().export_row(obj).items()
+        }
+
+
+@dataclass
+class ConsentRecords(VisitorData):
     def expired(self, cutoff: datetime) -> list[str]:
         """Records whose consent ended before ``cutoff``: replaced by a later decision of the
         same consent id before it, or the newest and given 12 months before it."""

@@ -5,18 +5,18 @@ without events left goes a year after it was last seen. A withdrawal of tracking
 erases both at once (``services.on_decision``).
 """
 
-from privacydesk.consent.privacy import by_consent_id
-from privacydesk.spine.registry import ModelData, register
+from privacydesk.consent.privacy import VisitorData, by_consent_id
+from privacydesk.spine.registry import register
 
 register(
-    ModelData(
+    VisitorData(
         model="tracking.Visitor",
         activity="website_tracking",
         fields=("id", "first_seen", "last_seen"),
         lookups={"visitor_id": lambda value: by_consent_id("id", value)},
         retention_field="last_seen",
     ),
-    ModelData(
+    VisitorData(
         model="tracking.Event",
         activity="website_tracking",
         fields=("at", "kind", "site", "path", "target", "duration_ms", "ip_address"),

@@ -33,10 +33,18 @@ PINNED = {
         "vault.unlock_portal",
     },
     SALES: set(),
-    PRIVACY_OFFICER: READERS | VAULT_METADATA | {"vault.hold_vaultitem"},
+    PRIVACY_OFFICER: READERS
+    | VAULT_METADATA
+    | {
+        "vault.hold_vaultitem",
+        "consent.view_consentrecord",
+        "tracking.view_visitor",
+        "tracking.view_event",
+    },
     ADMIN: READERS
     | VAULT_METADATA
     | {
+        "consent.view_consentrecord",
         "vault.unlock_portal",
         "vault.export_key_vaultitem",
         "accounts.view_user",

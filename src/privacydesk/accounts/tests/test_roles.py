@@ -27,6 +27,9 @@ MATRIX = {
     "/staff/register/export.csv": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/policyversion/": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/processingactivity/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/consent/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/consent/?id=0b3c3f3e-1d0f-4a57-9d1e-6c1f0e2b8a11": {PRIVACY_OFFICER, ADMIN},
+    "/staff/consent/?id=not-a-uuid": {PRIVACY_OFFICER, ADMIN},
 }
 
 
