@@ -23,7 +23,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import OperationalError, close_old_connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -169,8 +169,20 @@ def accept(data: dict, *, user_agent: str, gpc: bool, ip_address: str) -> int:
 
 
 # -- writing ----------------------------------------------------------------------------------
-def write(events: list[Incoming]) -> int:
-    """Store ``events`` whose consent still allows tracking; the number stored."""
+def write(events: list[Incoming], *, attempts: int = 5) -> int:
+    """Store ``events`` whose consent still allows tracking; the number stored. A database
+    that is busy (SQLite's lock held by another writer) is tried again a few times."""
+    for attempt in range(attempts):
+        try:
+            return _write(events)
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return 0
+
+
+def _write(events: list[Incoming]) -> int:
     allowed = consent.tracking_allowed_ids({e.visitor for e in events})
     events = [e for e in events if e.visitor in allowed]
     if not events:

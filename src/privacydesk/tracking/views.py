@@ -5,6 +5,7 @@ server's record, Global Privacy Control, a bot, an event that is not one), 4xx f
 that is not an event (too large, wrong type, not JSON in UTF-8) and 429 for a flood.
 """
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
@@ -19,10 +20,13 @@ MAX_BODY = 4096
 @require_http_methods(["POST", "OPTIONS"])
 def collect(request: HttpRequest) -> HttpResponse:
     data = read_json(request, limit=MAX_BODY)
-    status = services.accept(
-        data,
-        user_agent=request.headers.get("User-Agent", ""),
-        gpc=request.headers.get("Sec-GPC", "").strip() == "1",
-        ip_address=client_address(request),
-    )
+    try:
+        status = services.accept(
+            data,
+            user_agent=request.headers.get("User-Agent", ""),
+            gpc=request.headers.get("Sec-GPC", "").strip() == "1",
+            ip_address=client_address(request),
+        )
+    except DatabaseError:  # the database is away or overloaded: nothing was stored
+        return HttpResponse(status=503, headers={"Retry-After": "5"})
     return HttpResponse(status=status)

@@ -136,7 +136,7 @@
     list.appendChild(category('tracking', !!(state && state.tracking) && !gpc, gpc));
     panel.appendChild(list);
     if (state) panel.appendChild(receipt(state));
-    var save = el('div', { 'class': 'pdc-buttons' });
+    var save = el('div', { 'class': 'pdc-save' });
     save.appendChild(el('button', { type: 'button', 'data-pdc': 'save' }, T.save));
     if (state) save.appendChild(el('button', { type: 'button', 'data-pdc': 'close' }, T.close));
     panel.appendChild(save);
