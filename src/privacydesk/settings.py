@@ -227,6 +227,9 @@ PRIVACYDESK_COOKIES = ["pd_consent"]
 # Events are written in batches by each web process, at most this long after they arrived
 # (0: written within the request).
 TRACKING_FLUSH_MS = conf.env_int("PRIVACYDESK_TRACKING_FLUSH_MS", 200, minimum=0)
+# How long a web process may reuse the consent records' answer for a visitor (the batch is
+# checked again before it is written; 0: every event asks the database).
+TRACKING_CONSENT_CACHE_MS = conf.env_int("PRIVACYDESK_TRACKING_CONSENT_CACHE_MS", 1000, minimum=0)
 # A visitor (consent id) or a client address sending more events per minute is refused (429).
 TRACKING_VISITOR_PER_MINUTE = conf.env_int(
     "PRIVACYDESK_TRACKING_VISITOR_PER_MINUTE", 120, minimum=1

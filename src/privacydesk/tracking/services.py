@@ -79,14 +79,24 @@ def clean_url(raw: str) -> tuple[str, str] | None:
     kept = [
         (name, value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not contains_personal_data(name) and not contains_personal_data(value)
+        if not _personal(name) and not _personal(value)
     ]
     path = parts.path or "/"
-    if contains_personal_data(path):
+    if _personal(path):
         path = "/[removed]"
     if kept:
         path = f"{path}?{urlencode(kept)}"
     return site[:200], path[:500]
+
+
+# Letters, a few digits and URL punctuation only: no e-mail address (no "@"), no phone number
+# or IP address (those need more digits), nothing encoded. Most paths are like this, and need
+# not go through the full search of ``redaction``.
+_PLAIN = re.compile(r"^[A-Za-z/_.~\-]*(?:\d[A-Za-z/_.~\-]*){0,3}$")
+
+
+def _personal(text: str) -> bool:
+    return not _PLAIN.match(text) and contains_personal_data(text)
 
 
 # -- flood control ----------------------------------------------------------------------------
@@ -160,12 +170,47 @@ def accept(data: dict, *, user_agent: str, gpc: bool, ip_address: str) -> int:
         return 204
     if _per_visitor.over(event.visitor, settings.TRACKING_VISITOR_PER_MINUTE):
         return 429
-    if not consent.tracking_allowed(event.visitor):
+    if not _allowed(event.visitor):
         return 204
     if settings.TRACKING_FLUSH_MS == 0:
         write([event])
         return 202
     return 202 if _queue.put(event) else 503
+
+
+class Answers:
+    """The consent records' answer per visitor, kept for ``TRACKING_CONSENT_CACHE_MS`` in this
+    process. What is written is checked against the records again in the batch, and this
+    process forgets a visitor at once when it records a new decision; so a withdrawal made
+    through another process lets at most that long of events be accepted, none be stored."""
+
+    LIMIT = 20_000
+
+    def __init__(self) -> None:
+        self.answers: dict[uuid.UUID, tuple[float, bool]] = {}
+
+    def get(self, visitor: uuid.UUID) -> bool:
+        now = time.monotonic()
+        known = self.answers.get(visitor)
+        if known is not None and known[0] > now:
+            return known[1]
+        allowed = consent.tracking_allowed(visitor)
+        if len(self.answers) >= self.LIMIT:
+            self.answers = {}
+        self.answers[visitor] = (now + settings.TRACKING_CONSENT_CACHE_MS / 1000, allowed)
+        return allowed
+
+    def forget(self, visitor: uuid.UUID) -> None:
+        self.answers.pop(visitor, None)
+
+
+_answers = Answers()
+
+
+def _allowed(visitor: uuid.UUID) -> bool:
+    if settings.TRACKING_CONSENT_CACHE_MS == 0:
+        return consent.tracking_allowed(visitor)
+    return _answers.get(visitor)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -272,6 +317,7 @@ def flush() -> int:
 # -- consent changes --------------------------------------------------------------------------
 def on_decision(sender, *, consent_id: uuid.UUID, record, previous, **kwargs) -> None:
     """Tracking withdrawn (or refused after it was given): the visitor's data go at once."""
+    _answers.forget(consent_id)
     if record.tracking:
         return
     _queue.drop(consent_id)

@@ -13,6 +13,7 @@ UA = (
 @pytest.fixture(autouse=True)
 def _write_events_in_the_request(settings):
     settings.TRACKING_FLUSH_MS = 0
+    settings.TRACKING_CONSENT_CACHE_MS = 0
     settings.EMBED_ORIGINS = ("https://www.example.nl",)
 
 

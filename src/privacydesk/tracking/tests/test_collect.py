@@ -254,3 +254,28 @@ def test_stats_command(send, consenting, decide):
     out = StringIO()
     call_command("tracking", "stats", stdout=out)
     assert "pageview" in out.getvalue()
+
+
+def test_an_answer_reused_by_a_process_never_stores_after_a_withdrawal(
+    send, consenting, decide, settings
+):
+    """Another web process records the withdrawal: this one may accept for a moment from its
+    cache, but the batch is checked against the records before anything is written."""
+    from privacydesk.consent.services import decided
+
+    settings.TRACKING_CONSENT_CACHE_MS = 60_000
+    settings.TRACKING_FLUSH_MS = 60_000
+    services._queue.take()
+    assert send(pageview(consenting)).status_code == 202
+    assert services.flush() == 1
+    decided.disconnect(dispatch_uid="tracking.on_decision")  # as if in another process
+    try:
+        decide("reject_all", id=consenting)
+    finally:
+        decided.connect(services.on_decision, dispatch_uid="tracking.on_decision")
+    assert send(pageview(consenting)).status_code == 202  # this process's answer, reused
+    assert services.flush() == 0
+    assert Event.objects.count() == 1  # only the one from before the withdrawal
+    decide("reject_all", id=consenting)  # through this process: forgotten at once
+    assert send(pageview(consenting)).status_code == 204
+    assert not Event.objects.exists()
