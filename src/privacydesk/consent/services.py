@@ -208,6 +208,7 @@ def decide(
         previous = None
         consent_id = decision.consent_id
         if consent_id is not None:
+            lock(consent_id)
             previous = (
                 ConsentRecord.objects.select_for_update()
                 .filter(consent_id=consent_id)
@@ -244,6 +245,20 @@ def decide(
         )
         decided.send(sender=ConsentRecord, consent_id=consent_id, record=rec, previous=previous)
     return rec
+
+
+def lock(*consent_ids: uuid.UUID) -> None:
+    """Serialise decisions and the writing of tracking events per consent id, until the end
+    of the transaction: a batch of events checked before a withdrawal is written before it,
+    and is then erased with the rest. (PostgreSQL: advisory locks, taken in one order;
+    SQLite lets one writer at a time anyway.)"""
+    conn = connections[ConsentRecord.objects.db]
+    if conn.vendor != "postgresql":
+        return
+    keys = sorted({int.from_bytes(cid.bytes[:8], "big", signed=True) for cid in consent_ids})
+    with conn.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 # -- what is allowed -------------------------------------------------------------------------

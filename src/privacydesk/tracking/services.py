@@ -228,17 +228,22 @@ def write(events: list[Incoming], *, attempts: int = 5) -> int:
 
 
 def _write(events: list[Incoming]) -> int:
-    allowed = consent.tracking_allowed_ids({e.visitor for e in events})
-    events = [e for e in events if e.visitor in allowed]
-    if not events:
+    if not consent.tracking_allowed_ids({e.visitor for e in events}):
         return 0
     now = timezone.now()
     with transaction.atomic():
+        # Checked again under the consent ids' locks: a withdrawal waits for this batch (and
+        # then erases it) or this batch sees the withdrawal.
+        consent.lock(*{e.visitor for e in events})
+        allowed = consent.tracking_allowed_ids({e.visitor for e in events})
+        events = [e for e in events if e.visitor in allowed]
+        if not events:
+            return 0
         Visitor.objects.bulk_create(
-            [Visitor(id=v, first_seen=now, last_seen=now) for v in {e.visitor for e in events}],
+            [Visitor(id=v, first_seen=now, last_seen=now) for v in allowed],
             ignore_conflicts=True,
         )
-        Visitor.objects.filter(id__in={e.visitor for e in events}).update(last_seen=now)
+        Visitor.objects.filter(id__in=allowed).update(last_seen=now)
         Event.objects.bulk_create(
             [
                 Event(
