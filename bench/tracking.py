@@ -288,7 +288,9 @@ def main() -> None:
         help="PostgreSQL URL whose database is dropped and created (default: %(default)s)",
     )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads per worker")
     args = parser.parse_args()
+    globals()["THREADS"] = args.threads
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
     seconds = 5 if args.quick else 30

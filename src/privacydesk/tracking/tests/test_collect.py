@@ -279,3 +279,13 @@ def test_an_answer_reused_by_a_process_never_stores_after_a_withdrawal(
     decide("reject_all", id=consenting)  # through this process: forgotten at once
     assert send(pageview(consenting)).status_code == 204
     assert not Event.objects.exists()
+
+
+def test_demo_records_load_once(db):
+    from privacydesk.tracking import demo
+
+    assert demo.load(console=None) == [
+        "Cookie consent: 3 demo decisions, 4 page views of the visitor who accepted"
+    ]
+    assert demo.load(console=None) == []
+    assert Event.objects.count() == 4 and Visitor.objects.count() == 1
