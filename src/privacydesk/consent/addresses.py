@@ -7,6 +7,7 @@ truncated or none); truncated keeps the network, not the host: IPv4 to /24, IPv6
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -25,6 +26,7 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+@lru_cache(maxsize=4096)
 def truncate(address: str) -> str:
     """The network part of an address (IPv4 /24, IPv6 /48); "" for anything else."""
     try:
