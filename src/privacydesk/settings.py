@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "privacydesk.jobs",
     "privacydesk.policy",
     "privacydesk.vault",
+    "privacydesk.rights",
     "privacydesk.backoffice",
 ]
 
@@ -215,6 +216,13 @@ VAULT_SIGNING_KEY = conf.signing_key_pem(DATA_DIR, production=PRODUCTION)
 PSEUDONYM_KEYS = conf.pseudonym_keys(DATA_DIR, production=PRODUCTION)
 VAULT_REMINDER_DAYS = conf.env_int("PRIVACYDESK_VAULT_REMINDER_DAYS", 7, minimum=1)
 VAULT_PIN_ATTEMPTS = conf.env_int("PRIVACYDESK_VAULT_PIN_ATTEMPTS", 5, minimum=1)
+
+# --- Data-subject requests (P14): the mailbox polled for 'persoonsgegevens', link lifetimes.
+IMAP_URL = conf.imap(env_value=conf.env_secret("IMAP_URL"))
+RIGHTS_KEYWORD = "persoonsgegevens"
+RIGHTS_VERIFY_SECONDS = conf.env_int("PRIVACYDESK_RIGHTS_VERIFY_HOURS", 72, minimum=1) * 3600
+RIGHTS_PACKAGE_SECONDS = conf.env_int("PRIVACYDESK_RIGHTS_PACKAGE_DAYS", 14, minimum=1) * 86400
+RIGHTS_FORM_LIMIT = conf.env_int("PRIVACYDESK_RIGHTS_FORM_LIMIT", 5, minimum=1)
 
 # --- Security headers (P3). CSP everywhere; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True

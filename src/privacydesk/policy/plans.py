@@ -12,6 +12,9 @@ One plan per request (Art. 15-18 GDPR) or retention sweep (Art. 5(1)(e)), persis
    the plan again retries it and skips every finished step.
 
 Access (``export``) reads, so its steps run again on every run and return the rows.
+Objection (``object``, Art. 21) has a step for every source that acts on an objection
+(``registry.handles_objection``) even where it found no row: a suppression list takes the
+identifiers of a person it never held.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def run(
         for subject in subjects:
             if subject.kind == rectified.kind:
                 _link_once(subject, rectified, actor)
-    return execute(plan, actor=actor, changes=changes or {}, rectified=rectified)
+    return execute(plan, actor=actor, changes=changes or {}, rectified=rectified, subjects=subjects)
 
 
 def prepare(
@@ -126,7 +129,8 @@ def prepare(
             keys = found.get(src.label, [])
             held = sorted(set(keys) & kept.get(src.label, set()))
             acting = [k for k in keys if k not in set(held)]
-            if not keys:
+            objecting = verb == Plan.Verb.OBJECT and registry.handles_objection(src)
+            if not keys and not objecting:
                 continue
             position += 1
             PlanStep.objects.create(
@@ -161,8 +165,12 @@ def execute(
     actor: str,
     changes: Mapping[str, Mapping[str, Any]] | None = None,
     rectified: Subject | None = None,
+    subjects: Iterable[Subject] = (),
 ) -> PlanRun:
-    """Run the plan's unfinished steps in order; raises :class:`StepFailed` and stops there."""
+    """Run the plan's unfinished steps in order; raises :class:`StepFailed` and stops there.
+
+    ``subjects`` (the request's identifiers) are what an ``object`` step acts on."""
+    subjects = list(subjects)
     result = PlanRun(plan)
     for step in plan.steps.order_by("position"):
         if step.status in _FINAL and plan.verb != Plan.Verb.EXPORT:
@@ -171,7 +179,10 @@ def execute(
         try:
             with transaction.atomic():
                 keys, held = _still_free(plan, step)
-                outcome = _act(plan.verb, src, keys, changes or {}, rectified) if keys else 0
+                if plan.verb == Plan.Verb.OBJECT:
+                    outcome = registry.object_to(src, subjects, keys)
+                else:
+                    outcome = _act(plan.verb, src, keys, changes or {}, rectified) if keys else 0
                 rows = len(outcome) if isinstance(outcome, list) else outcome
                 status = step.status if step.status in _FINAL else PlanStep.Status.DONE
                 if not keys and held:
