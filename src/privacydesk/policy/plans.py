@@ -13,8 +13,8 @@ One plan per request (Art. 15-18 GDPR) or retention sweep (Art. 5(1)(e)), persis
 
 Access (``export``) reads, so its steps run again on every run and return the rows.
 Objection (``object``, Art. 21) has a step for every source that acts on an objection
-(``registry.handles_objection``) even where it found no row: a suppression list takes the
-identifiers of a person it never held.
+(``registry.handles_objection``), and only for those, even where it found no row: a
+suppression list takes the identifiers of a person it never held.
 """
 
 from __future__ import annotations
@@ -129,8 +129,10 @@ def prepare(
             keys = found.get(src.label, [])
             held = sorted(set(keys) & kept.get(src.label, set()))
             acting = [k for k in keys if k not in set(held)]
-            objecting = verb == Plan.Verb.OBJECT and registry.handles_objection(src)
-            if not keys and not objecting:
+            if verb == Plan.Verb.OBJECT:
+                if not registry.handles_objection(src):
+                    continue  # nothing to object to there
+            elif not keys:
                 continue
             position += 1
             PlanStep.objects.create(

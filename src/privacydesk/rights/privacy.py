@@ -53,7 +53,7 @@ register(
             "identity_check",
             "refusal_reason",
             "answered_at",
-        ),  # fmt: skip
+        ),
         lookups={"email": "email__iexact", "phone": "phone"},
         retention_field="closed_at",
         retention_filter={"closed_at__isnull": False},

@@ -536,15 +536,16 @@ def kept_explained(req: Request) -> list[dict]:
         src = registry.source(step.source)
         activity = model.activity(src.activity)
         lang = req.language
-        if step.status == PlanStep.Status.KEPT or (step.held_keys and step.status != "failed"):
+        kept_by_duty = step.status == PlanStep.Status.KEPT or (
+            step.status == PlanStep.Status.DONE and step.rows < len(step.keys) and src.keep_reason
+        )
+        if kept_by_duty or step.held_keys:
             found.append(
                 {
                     "source": step.source,
                     "rows": len(step.keys) + len(step.held_keys),
                     "held": len(step.held_keys),
-                    "why": "hold"
-                    if step.status == PlanStep.Status.HELD or step.held_keys
-                    else "duty",
+                    "why": "hold" if step.held_keys else "duty",
                     "reason": src.keep_reason,
                     "activity": activity.name.get(lang),
                     "legal_basis": policy_labels.legal_basis(activity.legal_basis, lang),

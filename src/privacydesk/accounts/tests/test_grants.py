@@ -17,6 +17,7 @@ VAULT_METADATA = {
     "vault.view_vaultitem",
     "vault.view_deletioncertificate",
 }
+RIGHTS_READ = {"rights.view_request", "rights.view_attachment", "rights.view_mailboxmessage"}
 READERS = {
     "audit.view_auditentry",
     "backoffice.view_outbox",
@@ -33,9 +34,13 @@ PINNED = {
         "vault.unlock_portal",
     },
     SALES: set(),
-    PRIVACY_OFFICER: READERS | VAULT_METADATA | {"vault.hold_vaultitem"},
+    PRIVACY_OFFICER: READERS
+    | VAULT_METADATA
+    | RIGHTS_READ
+    | {"vault.hold_vaultitem", "rights.add_request", "rights.change_request"},
     ADMIN: READERS
     | VAULT_METADATA
+    | RIGHTS_READ
     | {
         "vault.unlock_portal",
         "vault.export_key_vaultitem",

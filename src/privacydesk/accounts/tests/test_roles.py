@@ -27,6 +27,8 @@ MATRIX = {
     "/staff/register/export.csv": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/policyversion/": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/processingactivity/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/rights/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/rights/new/": {PRIVACY_OFFICER},
 }
 
 

@@ -37,7 +37,7 @@ def request_json(req: Request) -> dict:
         "id": req.pk,
         "kind": req.kind,
         "channel": req.channel,
-        "received_at": req.received_at.isoformat(),
+        "received_at": timezone.localtime(req.received_at).isoformat(),
         "due_on": req.due_on.isoformat(),
         "extended_to": req.extended_to.isoformat() if req.extended_to else None,
         "deadline": req.deadline.isoformat(),
