@@ -16,6 +16,7 @@ one or two plans:
 from __future__ import annotations
 
 import hashlib
+import secrets
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -152,7 +153,7 @@ def attach(req: Request, *, filename: str, content: bytes, content_type: str, ac
 
     safe = "".join(c for c in filename if c.isprintable() and c not in "/\\")[:200] or "file"
     att = Attachment(request=req, filename=safe, content_type=content_type[:100], size=len(content))
-    att.file.save(f"{req.pk}-{signing.get_random_string(12)}.bin", ContentFile(content), save=False)
+    att.file.save(f"{req.pk}-{secrets.token_hex(6)}.bin", ContentFile(content), save=False)
     att.save()
     record(actor=actor, action="rights.attachment_added", obj=req, detail={"size": len(content)})
     return att

@@ -138,7 +138,7 @@ def running() -> Iterator[Dovecot]:
         raise RuntimeError("dovecot is not installed (apt-get install dovecot-imapd)")
     owner = pwd.getpwnam("dovecot")
     folder = Path(tempfile.mkdtemp(prefix="pd-dovecot-"))
-    os.chmod(folder, 0o755)
+    os.chmod(folder, 0o755)  # noqa: S103 - the dovecot user reads its mailbox below it
     port = _free_port()
     for sub in ("run", "state", f"home/{USER}"):
         (folder / sub).mkdir(parents=True)
