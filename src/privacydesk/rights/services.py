@@ -16,8 +16,8 @@ one or two plans:
 from __future__ import annotations
 
 import hashlib
-import secrets
 import hmac
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 

@@ -33,6 +33,8 @@ class Dovecot:
     user: str
     password: str
     folder: Path
+    #: where ``deliver`` puts messages (``fresh_mailbox`` sets it)
+    mailbox: str = "INBOX"
 
     @property
     def url(self) -> str:
@@ -43,12 +45,12 @@ class Dovecot:
         conn.login(self.user, self.password)
         return conn
 
-    def deliver(self, raw: bytes, *, when: float | None = None, mailbox: str = "INBOX") -> None:
+    def deliver(self, raw: bytes, *, when: float | None = None, mailbox: str | None = None) -> None:
         """APPEND one message; ``when`` (a Unix time) becomes its INTERNALDATE."""
         conn = self.client()
         try:
             date = imaplib.Time2Internaldate(when if when is not None else time.time())
-            typ, data = conn.append(mailbox, None, date, raw)
+            typ, data = conn.append(mailbox or self.mailbox, None, date, raw)
             assert typ == "OK", data
         finally:
             conn.logout()
@@ -61,6 +63,7 @@ class Dovecot:
             assert typ == "OK", data
         finally:
             conn.logout()
+        self.mailbox = name
         return f"imap://{self.user}:{self.password}@{self.host}:{self.port}/{name}"
 
     def rebuild(self, name: str) -> None:

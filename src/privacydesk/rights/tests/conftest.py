@@ -88,8 +88,8 @@ def mailbox(dovecot, settings, request):
 
     name = "T" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]
     settings.IMAP_URL = conf.imap(dovecot.fresh_mailbox(name))
-    dovecot.mailbox = name
-    return dovecot
+    yield dovecot
+    dovecot.mailbox = "INBOX"
 
 
 @pytest.fixture
@@ -103,17 +103,22 @@ def smtp_server(settings):
         def __init__(self):
             self.messages = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        async def handle_DATA(self, server, session, envelope):
             msg = message_from_bytes(envelope.original_content, policy=policy.default)
             self.messages.append((envelope.rcpt_tos, msg))
             return "250 OK"
 
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield handler

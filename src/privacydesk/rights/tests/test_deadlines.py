@@ -4,7 +4,6 @@
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from privacydesk.audit.models import AuditEntry

@@ -19,7 +19,7 @@ from django.utils import timezone
 from privacydesk.audit.models import AuditEntry
 from privacydesk.policy import holds, plans
 from privacydesk.policy.models import PlanStep
-from privacydesk.rights import package, services
+from privacydesk.rights import services
 from privacydesk.rights.models import Request
 from privacydesk.spine import registry
 from privacydesk.spine.registry import Subject
@@ -162,7 +162,7 @@ def _text_hits(needle: str) -> set[str]:
     hits = set()
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             for row in cursor.fetchall():
                 for value in row:
                     if isinstance(value, memoryview | bytes):
@@ -198,7 +198,7 @@ def test_erasure_shreds_suppresses_explains_and_leaves_only_legal_grounds(
     }
     assert _text_hits(CUSTOMER) <= kept | {"django_tasks_database_dbtaskresult"}
     # the letter explains what was kept and why
-    outbox = list((default_storage.location and _outbox_files()))
+    outbox = list(default_storage.location and _outbox_files())
     letter = [m for m in outbox if "erased" in m]
     assert letter and "Handling data-subject requests" in letter[-1]
     # idempotent: running it again changes nothing and repeats no step
@@ -218,7 +218,7 @@ def _outbox_files():
 
 
 def test_held_rows_are_kept_and_explained(customer):
-    job, items = customer
+    _job, items = customer
     holds.place(reason="civil case 2026/17", actor=ACTOR, subject=Subject("email", CUSTOMER))
     req = _new("erasure")
     services.carry_out(req, actor=ACTOR)
@@ -230,7 +230,7 @@ def test_held_rows_are_kept_and_explained(customer):
 
 
 def test_interrupted_erasure_is_resumed_by_the_worker(customer, monkeypatch):
-    job, items = customer
+    job, _items = customer
     req = _new("erasure")
     src = registry.source("vault.RecoveryJob")
     monkeypatch.setattr(src, "erase", lambda keys: (_ for _ in ()).throw(OSError("killed")))
