@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from privacydesk.audit.models import AuditEntry
@@ -26,6 +27,58 @@ from privacydesk.rights.models import Attachment, MailboxMessage, Request
 from privacydesk.spine import registry
 
 VIEW = "rights.view_request"
+
+#: The history's entries in words (the audit log keeps the codes).
+ACTIONS = {
+    "rights.received": gettext_lazy("Received"),
+    "rights.verified": gettext_lazy("Address confirmed"),
+    "rights.started": gettext_lazy("Carrying out started"),
+    "rights.answered": gettext_lazy("Answered"),
+    "rights.failed": gettext_lazy("A step failed"),
+    "rights.refused": gettext_lazy("Refused"),
+    "rights.extended": gettext_lazy("Deadline extended"),
+    "rights.letter_sent": gettext_lazy("Letter sent"),
+    "rights.package_built": gettext_lazy("Access package made"),
+    "rights.package_written": gettext_lazy("Access package written"),
+    "rights.package_downloaded": gettext_lazy("Access package downloaded"),
+    "rights.viewed": gettext_lazy("Viewed"),
+    "rights.attachment_added": gettext_lazy("Attachment added"),
+    "rights.attachment_read": gettext_lazy("Attachment read"),
+    "rights.corrections_entered": gettext_lazy("Corrections entered"),
+    "rights.rectified": gettext_lazy("Corrected"),
+    "rights.overdue": gettext_lazy("Marked overdue"),
+    "rights.deadline_warning": gettext_lazy("Deadline warning sent"),
+}
+ERASURE = {
+    "delete": gettext_lazy("erased"),
+    "anonymise": gettext_lazy("anonymised"),
+    "keep": gettext_lazy("kept by a legal duty"),
+}
+
+
+def source_name(label: str) -> str:
+    """A source's name in the page's language (the model's verbose name), else its label."""
+    src = registry.source(label)
+    model = getattr(src, "model_class", None)
+    return str(model._meta.verbose_name_plural).capitalize() if model else label
+
+
+def action_name(entry: AuditEntry) -> str:
+    if entry.action in ACTIONS:
+        return str(ACTIONS[entry.action])
+    verb = entry.action.split(".")[1] if entry.action.startswith("plan.") else ""
+    if verb:
+        from privacydesk.policy.models import Plan
+
+        label = dict(Plan.Verb.choices).get(verb, verb)
+        if entry.action.endswith(".found"):
+            return _("%(plan)s: data found") % {"plan": label}
+        if entry.action.endswith(".step_failed"):
+            return _("%(plan)s: step failed") % {"plan": label}
+        return _("%(plan)s: step done") % {"plan": label}
+    return entry.action
+
+
 WORK = "rights.change_request"
 
 
@@ -105,7 +158,16 @@ def _history(req: Request) -> list[AuditEntry]:
     plan_ids = [str(p.pk) for p in services.request_plans(req)]
     rows = AuditEntry.objects.filter(object_type="rights.Request", object_id=str(req.pk))
     plan_rows = AuditEntry.objects.filter(object_type="policy.Plan", object_id__in=plan_ids)
-    return sorted([*rows, *plan_rows], key=lambda e: e.id)
+    entries = sorted([*rows, *plan_rows], key=lambda e: e.id)
+    for entry in entries:
+        entry.label = action_name(entry)
+        source = entry.detail.get("source") if isinstance(entry.detail, dict) else None
+        entry.source_name = source_name(source) if source in _labels() else ""
+    return entries
+
+
+def _labels() -> set[str]:
+    return {s.label for s in registry.sources()}
 
 
 def detail(request: HttpRequest, request_id: int) -> HttpResponse:
@@ -120,14 +182,21 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
     found = registry.find_all(services.subjects(req)) if services.subjects(req) else {}
     inventory = []
     for label, keys in sorted(found.items()):
-        inv = registry.source(label).inventory(keys)
-        inventory.append({"source": label, **inv})
+        src = registry.source(label)
+        inv = src.inventory(keys)
+        erasure = "keep" if src.erasure == "keep" or src.keep_reason else src.erasure
+        inventory.append(
+            {"source": label, **inv, "name": source_name(label), "on_erasure": ERASURE[erasure]}
+        )
+    steps = services.steps(req)
+    for step in steps:
+        step.source_name = source_name(step.source) if step.source in _labels() else step.source
     context = {
         **admin.site.each_context(request),
         "title": _("Request #%(id)s") % {"id": req.pk},
         "req": req,
         "status": deadlines.status(req.deadline),
-        "steps": services.steps(req),
+        "steps": steps,
         "history": _history(req),
         "inventory": inventory,
         "holds": subject_holds(services.subjects(req)),
