@@ -568,11 +568,12 @@ def answer_context(req: Request, outcome: Outcome | None = None) -> dict:
     return ctx
 
 
-def recipients(req: Request) -> list[str]:
-    """Art. 19: the recipients to tell of a rectification, erasure or restriction."""
+def recipients(req: Request, *, lang: str | None = None) -> list[str]:
+    """Art. 19: the recipients to tell of a rectification, erasure or restriction (in ``lang``,
+    default the requester's language)."""
     from django.utils import translation
 
-    with translation.override(req.language):
+    with translation.override(lang or req.language):
         labels = [s.source for s in steps(req)] or [s.label for s in registry.sources()]
         seen: list[str] = []
         for view in activities_for(labels):

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -205,7 +205,9 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "refuse_form": RefuseForm(),
         "correction_form": CorrectionForm(),
         "rectifiable": _rectifiable(),
-        "recipients": services.recipients(req) if req.kind == Request.Kind.RECTIFICATION else [],
+        "recipients": services.recipients(req, lang=translation.get_language())
+        if req.kind == Request.Kind.RECTIFICATION
+        else [],
         "can_extend": req.extended_to is None
         and timezone.localdate() <= req.due_on
         and not req.is_closed,
