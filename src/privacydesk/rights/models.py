@@ -121,7 +121,7 @@ class MailboxMessage(models.Model):
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome)
     raw = models.BinaryField(_("raw message"), blank=True, default=b"")
     request = models.ForeignKey(
-        Request, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        Request, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
     seen_at = models.DateTimeField(_("seen at"), auto_now_add=True)
 

@@ -35,6 +35,18 @@ REQUEST_FIELDS = (
     "extended_to", "state", "identity_check", "refusal_reason", "answered_at",
 )  # fmt: skip
 
+
+def _erase_expired_messages(rows) -> int:
+    """Messages that became no request go after the retention; the others with their request."""
+    from privacydesk.policy.services import current_model, retention_cutoff
+
+    cutoff = retention_cutoff(current_model().activity("rights_requests"), timezone.now())
+    expired = rows.filter(request__isnull=True, seen_at__lt=cutoff)
+    count = expired.count()
+    expired.delete()
+    return count
+
+
 register(
     ModelData(
         model="rights.Request",
@@ -78,7 +90,7 @@ register(
         parent="rights.Request",
         parent_field="request",
         retention_field="seen_at",
-        erasure="keep",
         keep_reason=KEEP,
+        eraser=_erase_expired_messages,
     ),
 )

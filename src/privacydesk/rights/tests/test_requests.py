@@ -367,3 +367,26 @@ def test_staff_entry_with_scan_and_identity_check(officer, client):
     bad = client.post("/staff/rights/new/", {"kind": "access", "received_at": "morgen"})
     assert bad.status_code == 400
     assert RecoveryJob.objects.count() == 0
+
+
+def test_retention_removes_closed_requests_and_unread_mail_after_three_years(db):
+    from privacydesk.policy.services import sweep_retention
+    from privacydesk.rights.models import MailboxMessage
+
+    old = _new("access")
+    services.attach(old, filename="brief.pdf", content=b"%PDF", content_type="", actor=ACTOR)
+    recent = _new("access")
+    long_ago = timezone.now() - timedelta(days=3 * 366 + 2)
+    Request.objects.filter(pk__in=[old.pk, recent.pk]).update(closed_at=timezone.now())
+    Request.objects.filter(pk=old.pk).update(closed_at=long_ago)
+    kept = MailboxMessage.objects.create(
+        mailbox="INBOX", uidvalidity=1, uid=1, outcome="unparseable", raw=b"x"
+    )
+    MailboxMessage.objects.filter(pk=kept.pk).update(seen_at=long_ago)
+    MailboxMessage.objects.create(
+        mailbox="INBOX", uidvalidity=1, uid=2, outcome="request", raw=b"y", request=old
+    )
+    sweep_retention()
+    assert list(Request.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not MailboxMessage.objects.exists()
+    assert not default_storage.listdir("rights/attachments")[1]
