@@ -271,8 +271,8 @@ def warn_deadlines(*, today=None) -> dict:
     """E-mail the privacy officers once at 7 and once at 2 days before a deadline; mark overdue."""
     today = today or timezone.localdate()
     sent = {"7": 0, "2": 0, "overdue": 0}
+    # An address nobody confirmed is no request to answer yet (a form anyone can fill in).
     open_states = [
-        Request.State.UNVERIFIED,
         Request.State.NEEDS_STAFF,
         Request.State.OPEN,
         Request.State.PROCESSING,

@@ -286,7 +286,12 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponse:
         obj=att.request,
         subject=services.subject_reference(att.request),
     )
-    response = HttpResponse(att.file.read(), content_type="application/octet-stream")
+    try:
+        with att.file.open("rb") as fh:
+            content = fh.read()
+    except OSError:
+        raise Http404 from None
+    response = HttpResponse(content, content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(True, att.filename)
     return response
 

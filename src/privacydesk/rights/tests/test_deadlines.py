@@ -94,6 +94,8 @@ def test_warnings_are_mailed_once_each_and_overdue_is_marked(db, mailoutbox):
     Request.objects.filter(pk=done.pk).update(
         due_on=today + timedelta(days=2), state=Request.State.ANSWERED
     )
+    unconfirmed = services.create(kind="access", channel="web", actor="x:1", email="x@example.nl")
+    Request.objects.filter(pk=unconfirmed.pk).update(due_on=today + timedelta(days=2))
     assert services.warn_deadlines() == {"7": 1, "2": 1, "overdue": 1}
     assert services.warn_deadlines() == {"7": 0, "2": 0, "overdue": 0}
     assert len(mailoutbox) == 3
