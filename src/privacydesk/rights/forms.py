@@ -39,7 +39,7 @@ class StaffRequestForm(forms.Form):
     )
     received_at = forms.DateTimeField(
         label=_("Received at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
         help_text=_("The date on the letter's arrival or of the call: the legal start."),
     )
     email = forms.EmailField(label=_("E-mail address"), max_length=254, required=False)

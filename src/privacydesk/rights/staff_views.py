@@ -114,7 +114,10 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def new(request: HttpRequest) -> HttpResponse:
     _need(request, WORK)
-    form = StaffRequestForm(request.POST or None, request.FILES or None)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = StaffRequestForm(
+        request.POST or None, request.FILES or None, initial={"received_at": now}
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -390,3 +390,17 @@ def test_retention_removes_closed_requests_and_unread_mail_after_three_years(db)
     assert list(Request.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not MailboxMessage.objects.exists()
     assert not default_storage.listdir("rights/attachments")[1]
+
+
+def test_a_source_declared_later_is_in_the_package_without_a_change_here(db, suppression):
+    """Any registered source, not only models: the package asks the registry, nothing else."""
+    suppression.find = lambda subject, parents: ["m-1", "m-2"] if subject.kind == "email" else []
+    suppression.export = lambda keys: [{"id": k, "list": "nieuwsbrief"} for k in keys]
+    req = _new("access")
+    services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    data = json.loads(_unzip(req)["data.json"])
+    rows = [r for r in data["records"] if r["source"] == "tests.suppression"]
+    assert [r["data"]["id"] for r in rows] == ["m-1", "m-2"]
+    assert all(r["activity"] == "newsletter" for r in rows)
+    assert "tests-suppression.csv" in _unzip(req)
