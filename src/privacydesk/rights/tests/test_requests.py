@@ -265,8 +265,12 @@ def test_restriction_marks_the_rows_and_shows_it(customer, staff_client):
     services.carry_out(req, actor=ACTOR)
     job.refresh_from_db()
     assert job.restricted
-    page = staff_client(PRIVACY_OFFICER).get(f"/staff/rights/{req.pk}/").content.decode()
+    client = staff_client(PRIVACY_OFFICER)
+    page = client.get(f"/staff/rights/{req.pk}/").content.decode()
     assert "beperkt (alleen opslag)" in page
+    # and on the vault's own pages that show the job
+    for path in ("/staff/vault/jobs/", f"/staff/vault/jobs/{job.pk}/"):
+        assert "beperkt (art. 18): alleen opslag" in client.get(path).content.decode(), path
 
 
 def test_rectification_writes_through_the_registry_and_audits_references(customer, settings):
