@@ -116,7 +116,9 @@ def prepare(
     else:
         if not subjects:
             raise ValueError("a request plan needs a data subject")
-        found = registry.find_all(subjects)
+        found = _objecting(subjects) if verb == Plan.Verb.OBJECT else None
+        if found is None:
+            found = registry.find_all(subjects)
     kept = holds.held_keys() if verb in _ERASING else {}
     order = registry.sources()
     if verb != Plan.Verb.EXPORT:
@@ -151,6 +153,15 @@ def prepare(
             detail={"sources": {label: len(k) for label, k in sorted(found.items()) if k}},
         )
     return plan
+
+
+def _objecting(subjects: list[Subject]) -> dict[str, list[Key]] | None:
+    """An objection's find phase: only the sources that act on it (None: one of them hangs
+    from a parent, so the whole find phase is needed)."""
+    wanted = [src for src in registry.sources() if registry.handles_objection(src)]
+    if any(src.parent is not None for src in wanted):
+        return None
+    return {src.label: sorted({k for s in subjects for k in src.find(s, {})}) for src in wanted}
 
 
 def _initial_status(verb: str, src: Source, acting: list[Key]) -> str:
