@@ -360,6 +360,49 @@ _EMAIL_SCHEMES = {
 }
 
 
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    user: str
+    password: str
+    mailbox: str
+    ssl: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.host)
+
+
+NO_IMAP = ImapConfig(host="", port=0, user="", password="", mailbox="INBOX", ssl=True)
+
+
+def imap(env_value: str | None) -> ImapConfig:
+    """``IMAP_URL``: ``imaps://user:password@host:993/INBOX`` (``imap://``: plain); unset: off."""
+    if not env_value:
+        return NO_IMAP
+    parts = urlsplit(env_value)
+    if parts.scheme not in ("imap", "imaps"):
+        raise ImproperlyConfigured(
+            f"IMAP_URL must start with imaps:// or imap://, got scheme {parts.scheme!r}"
+        )
+    if not parts.hostname:
+        raise ImproperlyConfigured("IMAP_URL must name a host")
+    try:
+        port = parts.port or (993 if parts.scheme == "imaps" else 143)
+    except ValueError:
+        raise ImproperlyConfigured("IMAP_URL has an invalid port") from None
+    if not parts.username:
+        raise ImproperlyConfigured("IMAP_URL must name a user (imaps://user:password@host/INBOX)")
+    return ImapConfig(
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username),
+        password=unquote(parts.password or ""),
+        mailbox=unquote(parts.path.lstrip("/")) or "INBOX",
+        ssl=parts.scheme == "imaps",
+    )
+
+
 def email(raw: str | None = None) -> EmailConfig:
     """``EMAIL_URL``: ``smtp://``, ``smtp+tls://`` (STARTTLS) or ``smtp+ssl://``; unset = outbox."""
     raw = env_secret("EMAIL_URL") if raw is None else raw

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "privacydesk.vault",
     "privacydesk.consent",
     "privacydesk.tracking",
+    "privacydesk.rights",
     "privacydesk.backoffice",
 ]
 
@@ -237,6 +238,12 @@ TRACKING_VISITOR_PER_MINUTE = conf.env_int(
 TRACKING_ADDRESS_PER_MINUTE = conf.env_int(
     "PRIVACYDESK_TRACKING_ADDRESS_PER_MINUTE", 1200, minimum=1
 )
+# --- Data-subject requests (P14): the mailbox polled for 'persoonsgegevens', link lifetimes.
+IMAP_URL = conf.imap(env_value=conf.env_secret("IMAP_URL"))
+RIGHTS_KEYWORD = "persoonsgegevens"
+RIGHTS_VERIFY_SECONDS = conf.env_int("PRIVACYDESK_RIGHTS_VERIFY_HOURS", 72, minimum=1) * 3600
+RIGHTS_PACKAGE_SECONDS = conf.env_int("PRIVACYDESK_RIGHTS_PACKAGE_DAYS", 14, minimum=1) * 86400
+RIGHTS_FORM_LIMIT = conf.env_int("PRIVACYDESK_RIGHTS_FORM_LIMIT", 5, minimum=1)
 
 # --- Security headers (P3). CSP everywhere; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True

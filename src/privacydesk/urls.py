@@ -14,6 +14,7 @@ urlpatterns += i18n_patterns(
     path("", include("privacydesk.vault.urls")),
     path("", include("privacydesk.consent.urls")),
     path("", include("privacydesk.tracking.urls")),
+    path("", include("privacydesk.rights.urls")),
     path("", views.public_home, name="home"),
     prefix_default_language=False,
 )

@@ -162,6 +162,7 @@ class Plan(models.Model):
         RESTRICT = "restrict", _("restriction")
         ERASE = "erase", _("erasure")
         EXPIRE = "expire", _("retention")
+        OBJECT = "object", _("objection")
 
     key = models.CharField(_("key"), max_length=200, unique=True)
     verb = models.CharField(_("verb"), max_length=10, choices=Verb)

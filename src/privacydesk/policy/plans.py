@@ -12,6 +12,9 @@ One plan per request (Art. 15-18 GDPR) or retention sweep (Art. 5(1)(e)), persis
    the plan again retries it and skips every finished step.
 
 Access (``export``) reads, so its steps run again on every run and return the rows.
+Objection (``object``, Art. 21) has a step for every source that acts on an objection
+(``registry.handles_objection``), and only for those, even where it found no row: a
+suppression list takes the identifiers of a person it never held.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def run(
         for subject in subjects:
             if subject.kind == rectified.kind:
                 _link_once(subject, rectified, actor)
-    return execute(plan, actor=actor, changes=changes or {}, rectified=rectified)
+    return execute(plan, actor=actor, changes=changes or {}, rectified=rectified, subjects=subjects)
 
 
 def prepare(
@@ -113,7 +116,9 @@ def prepare(
     else:
         if not subjects:
             raise ValueError("a request plan needs a data subject")
-        found = registry.find_all(subjects)
+        found = _objecting(subjects) if verb == Plan.Verb.OBJECT else None
+        if found is None:
+            found = registry.find_all(subjects)
     kept = holds.held_keys() if verb in _ERASING else {}
     order = registry.sources()
     if verb != Plan.Verb.EXPORT:
@@ -126,7 +131,10 @@ def prepare(
             keys = found.get(src.label, [])
             held = sorted(set(keys) & kept.get(src.label, set()))
             acting = [k for k in keys if k not in set(held)]
-            if not keys:
+            if verb == Plan.Verb.OBJECT:
+                if not registry.handles_objection(src):
+                    continue  # nothing to object to there
+            elif not keys:
                 continue
             position += 1
             PlanStep.objects.create(
@@ -147,6 +155,15 @@ def prepare(
     return plan
 
 
+def _objecting(subjects: list[Subject]) -> dict[str, list[Key]] | None:
+    """An objection's find phase: only the sources that act on it (None: one of them hangs
+    from a parent, so the whole find phase is needed)."""
+    wanted = [src for src in registry.sources() if registry.handles_objection(src)]
+    if any(src.parent is not None for src in wanted):
+        return None
+    return {src.label: sorted({k for s in subjects for k in src.find(s, {})}) for src in wanted}
+
+
 def _initial_status(verb: str, src: Source, acting: list[Key]) -> str:
     if verb in _ERASING and src.erasure == "keep":
         return PlanStep.Status.KEPT
@@ -161,8 +178,12 @@ def execute(
     actor: str,
     changes: Mapping[str, Mapping[str, Any]] | None = None,
     rectified: Subject | None = None,
+    subjects: Iterable[Subject] = (),
 ) -> PlanRun:
-    """Run the plan's unfinished steps in order; raises :class:`StepFailed` and stops there."""
+    """Run the plan's unfinished steps in order; raises :class:`StepFailed` and stops there.
+
+    ``subjects`` (the request's identifiers) are what an ``object`` step acts on."""
+    subjects = list(subjects)
     result = PlanRun(plan)
     for step in plan.steps.order_by("position"):
         if step.status in _FINAL and plan.verb != Plan.Verb.EXPORT:
@@ -171,7 +192,10 @@ def execute(
         try:
             with transaction.atomic():
                 keys, held = _still_free(plan, step)
-                outcome = _act(plan.verb, src, keys, changes or {}, rectified) if keys else 0
+                if plan.verb == Plan.Verb.OBJECT:
+                    outcome = registry.object_to(src, subjects, keys)
+                else:
+                    outcome = _act(plan.verb, src, keys, changes or {}, rectified) if keys else 0
                 rows = len(outcome) if isinstance(outcome, list) else outcome
                 status = step.status if step.status in _FINAL else PlanStep.Status.DONE
                 if not keys and held:

@@ -14,7 +14,11 @@ before anything changed (so no step can lose another's rows):
 - ``export(keys)`` (Art. 15, 20), ``rectify(keys, changes)`` (Art. 16),
   ``restrict(keys)`` (Art. 18), ``erase(keys)`` (Art. 17), ``expired(cutoff)`` (retention,
   Art. 5(1)(e)) and ``inventory(keys)``, "what is held" (Art. 15(1)(b));
-- ``on_hold(keys, held, actor=...)`` is told when a legal hold starts or stops covering rows.
+- ``on_hold(keys, held, actor=...)`` is told when a legal hold starts or stops covering rows;
+- ``object(subjects, keys)`` (Art. 21, and after an erasure): stop processing for marketing
+  and profiling for good. A marketing source puts the identifiers on its suppression list
+  (even when it holds no row for them), a tracking source removes the profile. The default
+  does nothing and returns 0, "nothing to object to" (:func:`object_to`).
 
 Models with fields that look personal but are not (a server's host name, a role's name) are
 declared *exempt* with a reason, so the coverage check (``undeclared_models``) can insist that
@@ -76,6 +80,26 @@ class Source(Protocol):
     def expired(self, cutoff: datetime) -> list[Key]: ...
     def inventory(self, keys: Sequence[Key]) -> dict: ...
     def on_hold(self, keys: Sequence[Key], held: bool, *, actor: str) -> None: ...
+    def object(self, subjects: Sequence[Subject], keys: Sequence[Key]) -> int: ...
+
+
+def handles_objection(src: Source) -> bool:
+    """Whether a source acts on an objection (it has an ``object`` verb of its own)."""
+    if isinstance(src, ModelData):
+        return src.objector is not None
+    return callable(getattr(src, "object", None))
+
+
+def object_to(src: Source, subjects: Sequence[Subject], keys: Sequence[Key]) -> int:
+    """Tell ``src`` of an objection; a source without the verb has nothing to object to (0)."""
+    if not handles_objection(src):
+        return 0
+    return src.object(subjects, keys)
+
+
+def provided_fields(src: Source) -> tuple[str, ...] | None:
+    """The fields the data subject provided (Art. 20); None: every exported field."""
+    return getattr(src, "provided", None)
 
 
 _IDENTIFIER_LOOKUP = re.compile(r"^(\w+?)(?:__i?exact)?$")
@@ -96,7 +120,11 @@ class ModelData:
     the parent, e.g. ``job__restricted``) that marks a row as restricted (Art. 18): stored, not
     used; the code that uses the rows skips restricted ones. ``eraser`` replaces the strategy's
     own erasure when erasing means more than changing rows (the vault destroys keys and blobs);
-    ``hold_hook`` is told when a legal hold starts or stops covering rows. ``identifiers`` names
+    ``hold_hook`` is told when a legal hold starts or stops covering rows. ``objector`` is the
+    ``object`` verb (Art. 21): called with the request's identifiers and this model's rows
+    about them (possibly none), it stops marketing or profiling for good and returns how many
+    rows or entries it changed. ``provided`` names the fields the person provided themselves
+    (portability, Art. 20); unset means every exported field. ``identifiers`` names
     the field that holds each kind of identifier, where the lookups do not say it plainly; a
     corrected identifier is written there.
     """
@@ -118,6 +146,8 @@ class ModelData:
     exporter: Callable[[models.Model], dict] | None = None
     eraser: Callable[[models.QuerySet], int] | None = None
     hold_hook: Callable[[models.QuerySet, bool, str], None] | None = None
+    objector: Callable[[Sequence[Subject], models.QuerySet], int] | None = None
+    provided: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.erasure == "anonymise" and not self.anonymised:
@@ -256,6 +286,13 @@ class ModelData:
         if self.hold_hook is not None:
             for rows in self._each_batch(keys):
                 self.hold_hook(rows, held, actor)
+
+    def object(self, subjects: Sequence[Subject], keys: Sequence[Key]) -> int:
+        """Art. 21: the declaration's ``objector``; without one, nothing to object to."""
+        if self.objector is None:
+            return 0
+        rows = self.rows(keys) if keys else self._manager().none()
+        return self.objector(list(subjects), rows)
 
     def _erase(self, rows: models.QuerySet) -> int:
         if self.eraser is not None:

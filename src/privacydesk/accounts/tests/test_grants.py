@@ -17,6 +17,7 @@ VAULT_METADATA = {
     "vault.view_vaultitem",
     "vault.view_deletioncertificate",
 }
+RIGHTS_READ = {"rights.view_request", "rights.view_attachment", "rights.view_mailboxmessage"}
 READERS = {
     "audit.view_auditentry",
     "backoffice.view_outbox",
@@ -35,14 +36,18 @@ PINNED = {
     SALES: set(),
     PRIVACY_OFFICER: READERS
     | VAULT_METADATA
+    | RIGHTS_READ
     | {
         "vault.hold_vaultitem",
         "consent.view_consentrecord",
         "tracking.view_visitor",
         "tracking.view_event",
+        "rights.add_request",
+        "rights.change_request",
     },
     ADMIN: READERS
     | VAULT_METADATA
+    | RIGHTS_READ
     | {
         "consent.view_consentrecord",
         "vault.unlock_portal",

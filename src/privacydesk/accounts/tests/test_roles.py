@@ -30,6 +30,8 @@ MATRIX = {
     "/staff/consent/": {PRIVACY_OFFICER, ADMIN},
     "/staff/consent/?id=0b3c3f3e-1d0f-4a57-9d1e-6c1f0e2b8a11": {PRIVACY_OFFICER, ADMIN},
     "/staff/consent/?id=not-a-uuid": {PRIVACY_OFFICER, ADMIN},
+    "/staff/rights/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/rights/new/": {PRIVACY_OFFICER},
 }
 
 

@@ -1,0 +1,179 @@
+"""Access package and erasure for one person against table size (P14).
+
+    .venv/bin/python bench/rights.py [--quick] [--rows N] [--items N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pd_bench .venv/bin/python bench/rights.py
+
+Fills the largest personal-data tables that exist (vault recovery jobs, standing in for the
+CRM's contacts until that app exists, and vault items) with synthetic rows, then times, for
+one person with a job and three stored items: the access package (``carry_out`` of an access
+request: find phase over every source, export, ZIP) and a full erasure (erase and object
+plans, the items crypto-shredded), beside one indexed lookup by e-mail in the same run; then
+the same at one tenth of the rows. Goal: package under 2 s, erasure under 5 s, and a ratio
+between the two sizes under 1.5. Prints
+``RESULT db=.. package_s=.. erase_s=.. package_s_small=.. erase_s_small=.. lookup_ms=..``.
+The tenth is measured first, then the rest of the rows is added and the same is measured
+again. SQLite runs in a temporary data folder; PostgreSQL in the database DATABASE_URL names
+(its vault tables are emptied first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+
+
+def setup() -> None:
+    data = tempfile.mkdtemp(prefix="pd-bench-")
+    os.environ["PRIVACYDESK_DATA_DIR"] = data
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "privacydesk.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def fill(start_at: int, rows: int, items: int) -> None:
+    """Add synthetic jobs of other people (numbered from ``start_at``) and items under them
+    (rows only; no blobs: they are never read)."""
+    import secrets
+    import uuid
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from privacydesk.vault.models import RecoveryJob, VaultItem
+
+    today = timezone.localdate()
+    now = timezone.now()
+    batch = 5_000
+    done = 0
+    while done < rows:
+        n = min(batch, rows - done)
+        RecoveryJob.objects.bulk_create(
+            RecoveryJob(
+                contact_email=f"klant{start_at + done + i}@example.nl",
+                device="laptop",
+                intake_date=today,
+                pin_hash="x",
+            )
+            for i in range(n)
+        )
+        done += n
+    jobs = list(RecoveryJob.objects.order_by("-pk").values_list("pk", flat=True)[:rows])
+    done = 0
+    while done < items:
+        n = min(batch, items - done)
+        VaultItem.objects.bulk_create(
+            VaultItem(
+                job_id=jobs[(done + i) % len(jobs)],
+                name=f"file-{done + i}.doc",
+                raw_name=b"x",
+                size=100,
+                sha256="0" * 64,
+                blob=uuid.uuid4().hex,
+                created_at=now,
+                expires_on=today + timedelta(days=20),
+                key_name=today.isoformat(),
+                wrapped_key=secrets.token_bytes(60),
+            )
+            for i in range(n)
+        )
+        done += n
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def person(email: str):
+    from privacydesk.accounts.roles import TECHNICIAN
+    from privacydesk.testing import make_staff
+    from privacydesk.vault import services as vault
+
+    technician = make_staff(TECHNICIAN)
+    job = vault.create_job(
+        contact_email=email, device="Laptop", technician=technician, actor="system:bench"
+    ).job
+    for i in range(3):
+        vault.store(
+            job, io.BytesIO(b"x" * 1000), raw_name=f"own-{i}.doc".encode(), actor="system:bench"
+        )
+
+
+def measure(email: str) -> tuple[float, float, float]:
+    from privacydesk.audit.models import AuditEntry
+    from privacydesk.audit.services import subject_ref
+    from privacydesk.rights import services
+
+    # The reference: one indexed lookup by (the keyed reference of) an e-mail address.
+    ref = subject_ref("email", email)
+    start = time.perf_counter()
+    list(AuditEntry.objects.filter(subject_ref=ref).values_list("pk", flat=True))
+    lookup_ms = (time.perf_counter() - start) * 1000
+    access = services.create(
+        kind="access", channel="post", actor="system:bench", email=email, verified=True
+    )
+    start = time.perf_counter()
+    services.carry_out(access, actor="system:bench")
+    package_s = time.perf_counter() - start
+    erase = services.create(
+        kind="erasure", channel="post", actor="system:bench", email=email, verified=True
+    )
+    start = time.perf_counter()
+    services.carry_out(erase, actor="system:bench")
+    erase_s = time.perf_counter() - start
+    return package_s, erase_s, lookup_ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="other people's jobs")
+    parser.add_argument("--items", type=int, default=100_000, help="other people's items")
+    parser.add_argument("--quick", action="store_true", help="100,000 jobs and 10,000 items")
+    args = parser.parse_args()
+    if args.quick:
+        args.rows, args.items = 100_000, 10_000
+    setup()
+    from django.conf import settings
+    from django.db import connection
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if connection.vendor == "postgresql":
+        from privacydesk.vault.models import RecoveryJob, VaultItem
+
+        VaultItem.objects.all()._raw_delete(using="default")
+        RecoveryJob.objects.all()._raw_delete(using="default")
+    results = {}
+    small_rows, small_items = args.rows // 10, args.items // 10
+    steps = [
+        ("small", 0, small_rows, small_items),
+        ("large", small_rows, args.rows - small_rows, args.items - small_items),
+    ]
+    for label, start_at, rows, items in steps:
+        start = time.perf_counter()
+        fill(start_at, rows, items)
+        print(
+            f"{label}: +{rows} jobs, +{items} items in {time.perf_counter() - start:.0f} s",
+            file=sys.stderr,
+        )
+        email = f"bench-{label}@example.nl"
+        person(email)
+        results[label] = measure(email)
+    package_s, erase_s, lookup_ms = results["large"]
+    package_small, erase_small, _ = results["small"]
+    print(
+        f"RESULT db={connection.vendor} package_s={package_s:.3f} erase_s={erase_s:.3f} "
+        f"package_s_small={package_small:.3f} erase_s_small={erase_small:.3f} "
+        f"lookup_ms={lookup_ms:.2f} package_ratio={package_s / package_small:.2f} "
+        f"erase_ratio={erase_s / erase_small:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

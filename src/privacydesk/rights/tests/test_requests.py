@@ -1,0 +1,410 @@
+"""Requests carried out through the registry's plans: access package, portability, erasure
+with legal grounds and holds, objection, restriction, rectification; the CLI contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from privacydesk.audit.models import AuditEntry
+from privacydesk.policy import holds, plans
+from privacydesk.policy.models import PlanStep
+from privacydesk.rights import services
+from privacydesk.rights.models import Request
+from privacydesk.spine import registry
+from privacydesk.spine.registry import Subject
+from privacydesk.spine.roles import ADMIN, PRIVACY_OFFICER, TECHNICIAN
+from privacydesk.testing import make_staff
+from privacydesk.vault import services as vault
+from privacydesk.vault.models import RecoveryJob, VaultItem
+
+ACTOR = "system:test"
+CUSTOMER = "piet.puk@example.nl"
+
+
+@pytest.fixture(autouse=True)
+def _vault_and_outbox(settings, tmp_path):
+    settings.VAULT_DIR = tmp_path / "vault"
+    settings.EMAIL_BACKEND = "privacydesk.backoffice.outbox.OutboxBackend"
+
+
+@pytest.fixture
+def customer(db):
+    technician = make_staff(TECHNICIAN)
+    job = vault.create_job(
+        contact_email=CUSTOMER, device="Laptop van Piet", technician=technician, actor=ACTOR
+    ).job
+    items = [
+        vault.store(job, io.BytesIO(b"x" * 100), raw_name=f"pietpuk-{i}.doc".encode(), actor=ACTOR)
+        for i in range(2)
+    ]
+    return job, items
+
+
+@pytest.fixture
+def officer(db):
+    return make_staff(PRIVACY_OFFICER)
+
+
+def _new(kind: str, *, language="nl", **extra) -> Request:
+    return services.create(
+        kind=kind,
+        channel="post",
+        actor=ACTOR,
+        email=CUSTOMER,
+        verified=True,
+        language=language,
+        **extra,
+    )
+
+
+def _cli(*args, user=None) -> str:
+    out = io.StringIO()
+    call_command("rights", *args, *(["--user", user] if user else []), stdout=out)
+    return out.getvalue()
+
+
+def _unzip(req: Request) -> dict[str, bytes]:
+    with default_storage.open(req.package, "rb") as fh, zipfile.ZipFile(fh) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+# -- access ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_access_package_has_every_source_with_activity_csvs_and_report(customer, lang):
+    req = _new("access", language=lang)
+    done = services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    assert req.state == Request.State.ANSWERED and done.package == req.package
+    files = _unzip(req)
+    data = json.loads(files["data.json"])
+    # every source that holds something about the person contributed all its records
+    steps = services.steps(req)
+    assert set(data["sources"]) == {s.source for s in steps}
+    assert set(registry.find_all([Subject("email", CUSTOMER)])) == {s.source for s in steps}
+    assert {"vault.RecoveryJob", "vault.VaultItem", "rights.Request"} <= set(data["sources"])
+    for step in steps:
+        assert sum(1 for r in data["records"] if r["source"] == step.source) == len(step.keys)
+    assert all(r["activity"] for r in data["records"])
+    items = [r["data"] for r in data["records"] if r["source"] == "vault.VaultItem"]
+    assert all(i["expires_on"] for i in items)  # metadata and erasure date
+    rows = list(csv.DictReader(io.StringIO(files["vault-VaultItem.csv"].decode("utf-8-sig"))))
+    assert len(rows) == 2 and "expires_on" in rows[0]
+    report = files["report.html"].decode()
+    assert f'<html lang="{lang}">' in report
+    words = {
+        "nl": [
+            "Doel",
+            "Ontvangers",
+            "klacht",
+            "Autoriteit Persoonsgegevens",
+            "Dataopslag en recovery",
+        ],
+        "en": [
+            "Purpose",
+            "Recipients",
+            "complain",
+            "Autoriteit Persoonsgegevens",
+            "Data storage and recovery",
+        ],
+    }
+    for word in words[lang]:
+        assert word.lower() in report.lower(), word
+    # the answer goes by a signed, expiring link, never as an attachment
+    letter = [m for m in mail.outbox] or []
+    assert letter == []  # the outbox backend writes files, not mail.outbox
+    assert AuditEntry.objects.filter(action="rights.letter_sent", detail__letter="access").exists()
+
+
+def test_a_source_that_raises_fails_the_package_loudly_and_a_retry_completes(customer, monkeypatch):
+    req = _new("access")
+    src = registry.source("vault.VaultItem")
+
+    def broken(keys):
+        raise RuntimeError("storage offline")
+
+    monkeypatch.setattr(src, "export", broken)
+    with pytest.raises(plans.StepFailed):
+        services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    assert req.state == Request.State.FAILED and req.package == ""
+    failed = [s for s in services.steps(req) if s.status == PlanStep.Status.FAILED]
+    assert [s.source for s in failed] == ["vault.VaultItem"]
+    monkeypatch.undo()
+    services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    assert req.state == Request.State.ANSWERED and req.package
+
+
+def test_portability_gives_json_of_the_provided_fields(customer):
+    req = _new("portability")
+    services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    files = _unzip(req)
+    assert set(files) == {"data.json"}
+    data = json.loads(files["data.json"])
+    own = [r["data"] for r in data["records"] if r["source"] == "rights.Request"]
+    assert own and set(own[0]) <= {"id", "kind", "email", "phone", "name", "message"}
+
+
+# -- erasure --------------------------------------------------------------------------------
+def _text_hits(needle: str) -> set[str]:
+    hits = set()
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                for value in row:
+                    if isinstance(value, memoryview | bytes):
+                        text = bytes(value).decode("utf-8", "replace")
+                    else:
+                        text = value if isinstance(value, str) else json.dumps(value, default=str)
+                    if needle in text.lower():
+                        hits.add(table)
+    return hits
+
+
+def test_erasure_shreds_suppresses_explains_and_leaves_only_legal_grounds(
+    customer, suppression, officer, django_capture_on_commit_callbacks
+):
+    job, items = customer
+    req = _new("erasure", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        out = _cli("erase", str(req.pk), user=officer.username)
+    assert "vault.VaultItem" in out and "done" in out
+    for item in items:
+        item.refresh_from_db()
+        assert item.state == VaultItem.State.ERASED and item.wrapped_key is None
+    job.refresh_from_db()
+    assert job.contact_email == ""
+    assert suppression.suppressed(CUSTOMER)  # marketing never adds the address again
+    req.refresh_from_db()
+    assert req.state == Request.State.ANSWERED
+    # what is left is what a legal ground keeps: the request itself, the audit log
+    kept = {
+        src.model_class._meta.db_table
+        for src in registry.sources()
+        if isinstance(src, registry.ModelData) and (src.erasure == "keep" or src.keep_reason)
+    }
+    assert _text_hits(CUSTOMER) <= kept | {"django_tasks_database_dbtaskresult"}
+    # the letter explains what was kept and why
+    outbox = list(default_storage.location and _outbox_files())
+    letter = [m for m in outbox if "erased" in m]
+    assert letter and "Handling data-subject requests" in letter[-1]
+    # idempotent: running it again changes nothing and repeats no step
+    attempts = {s.source: s.attempts for s in services.steps(req)}
+    _cli("erase", str(req.pk), user=officer.username)
+    assert {s.source: s.attempts for s in services.steps(req)} == attempts
+
+
+def _outbox_files():
+    from django.conf import settings
+
+    for path in sorted(settings.OUTBOX_DIR.glob("*.eml")):
+        from email import message_from_bytes, policy
+
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        yield msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_held_rows_are_kept_and_explained(customer):
+    _job, items = customer
+    holds.place(reason="civil case 2026/17", actor=ACTOR, subject=Subject("email", CUSTOMER))
+    req = _new("erasure")
+    services.carry_out(req, actor=ACTOR)
+    for item in items:
+        item.refresh_from_db()
+        assert item.state != VaultItem.State.ERASED
+    kept = services.kept_explained(req)
+    assert any(k["why"] == "hold" and k["source"] == "vault.VaultItem" for k in kept)
+
+
+def test_interrupted_erasure_is_resumed_by_the_worker(customer, monkeypatch):
+    job, _items = customer
+    req = _new("erasure")
+    src = registry.source("vault.RecoveryJob")
+    monkeypatch.setattr(src, "erase", lambda keys: (_ for _ in ()).throw(OSError("killed")))
+    with pytest.raises(plans.StepFailed):
+        services.carry_out(req, actor=ACTOR)
+    statuses = {s.source: s.status for s in services.steps(req)}
+    assert statuses["vault.VaultItem"] == "done" and statuses["vault.RecoveryJob"] == "failed"
+    monkeypatch.undo()
+    # A worker killed half-way leaves the request "in progress" with a stale claim.
+    Request.objects.filter(pk=req.pk).update(
+        state=Request.State.PROCESSING, running_since=timezone.now() - timedelta(hours=1)
+    )
+    assert services.resume_unfinished() == 1
+    req.refresh_from_db()
+    assert req.state == Request.State.ANSWERED
+    job.refresh_from_db()
+    assert job.contact_email == ""
+
+
+# -- objection, restriction, rectification --------------------------------------------------
+def test_objection_reaches_every_source_that_acts_on_it_even_without_rows(db, suppression):
+    req = _new("objection")
+    services.carry_out(req, actor=ACTOR)
+    steps = services.steps(req)
+    assert [(s.source, s.status) for s in steps] == [("tests.suppression", "done")]
+    assert suppression.suppressed(CUSTOMER)
+
+
+def test_restriction_marks_the_rows_and_shows_it(customer, staff_client):
+    job, _ = customer
+    req = _new("restriction")
+    services.carry_out(req, actor=ACTOR)
+    job.refresh_from_db()
+    assert job.restricted
+    client = staff_client(PRIVACY_OFFICER)
+    page = client.get(f"/staff/rights/{req.pk}/").content.decode()
+    assert "beperkt (alleen opslag)" in page
+    # and on the vault's own pages that show the job
+    for path in ("/staff/vault/jobs/", f"/staff/vault/jobs/{job.pk}/"):
+        assert "beperkt (art. 18): alleen opslag" in client.get(path).content.decode(), path
+
+
+def test_rectification_writes_through_the_registry_and_audits_references(customer, settings):
+    job, _ = customer
+    req = _new("rectification", language="en")
+    with pytest.raises(services.RightsError):
+        services.start(req, actor=ACTOR)
+    with pytest.raises(services.RightsError):
+        services.set_corrections(
+            req, changes={"vault.RecoveryJob": {"device": "x"}}, new_email="", actor=ACTOR
+        )
+    services.set_corrections(req, changes={}, new_email="p.puk@example.org", actor=ACTOR)
+    services.carry_out(req, actor=ACTOR)
+    job.refresh_from_db()
+    assert job.contact_email == "p.puk@example.org"
+    entry = AuditEntry.objects.get(action="rights.rectified")
+    assert "example" not in json.dumps(entry.detail)
+    assert set(entry.detail["identifier"]) == {"old", "new"}
+    assert services.recipients(req) is not None
+
+
+# -- the command line -----------------------------------------------------------------------
+def test_cli_new_ls_show_package(customer, officer, tmp_path):
+    created = json.loads(
+        _cli(
+            "new",
+            "--kind",
+            "access",
+            "--email",
+            CUSTOMER,
+            "--received",
+            "2026-01-31T10:00:00+01:00",
+            "--channel",
+            "post",
+            "--json",
+            user=officer.username,
+        )
+    )
+    assert created["due_on"] == "2026-02-28" and created["verified"] is True
+    listed = json.loads(_cli("ls", "--json", user=officer.username))
+    assert listed[0].keys() == {"id", "kind", "channel", "received_at", "due_on", "state"}
+    assert listed[0]["received_at"].startswith("2026-01-31T10:00:00")
+    names = _cli(
+        "package", str(created["id"]), "--out", str(tmp_path / "p"), user=officer.username
+    ).split()
+    assert {"data.json", "report.html", "vault-VaultItem.csv"} <= set(names)
+    shown = json.loads(_cli("show", str(created["id"]), "--json", user=officer.username))
+    assert shown["deadline"] == "2026-02-28" and shown["steps"]
+    assert {s["source"] for s in shown["steps"]} >= {"vault.VaultItem"}
+
+
+def test_cli_refuses_wrong_users_and_bad_input(db, officer):
+    admin = make_staff(ADMIN)
+    with pytest.raises(CommandError, match="may not"):
+        _cli("new", "--kind", "access", "--email", CUSTOMER, user=admin.username)
+    _cli("ls", user=admin.username)  # the admin reads
+    with pytest.raises(CommandError, match="valid e-mail"):
+        _cli("new", "--kind", "access", "--email", "not-an-address", user=officer.username)
+    with pytest.raises(CommandError, match="ISO 8601"):
+        _cli(
+            "new",
+            "--kind",
+            "access",
+            "--email",
+            CUSTOMER,
+            "--received",
+            "gisteren",
+            user=officer.username,
+        )
+    with pytest.raises(CommandError, match="no request"):
+        _cli("show", "999", user=officer.username)
+
+
+def test_staff_entry_with_scan_and_identity_check(officer, client):
+    from privacydesk.testing import sign_in_verified
+
+    sign_in_verified(client, officer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        "/staff/rights/new/",
+        {
+            "kind": "access",
+            "channel": "post",
+            "received_at": "2026-11-20T09:30",
+            "email": CUSTOMER,
+            "language": "nl",
+            "identity_check": "Handtekening vergeleken",
+            "scan": SimpleUploadedFile(
+                "brief.pdf", b"%PDF-1.4 scan", content_type="application/pdf"
+            ),
+        },
+    )
+    assert response.status_code == 302
+    req = Request.objects.get()
+    assert req.channel == "post" and req.verified_at and req.identity_check
+    assert req.attachments.get().filename == "brief.pdf"
+    bad = client.post("/staff/rights/new/", {"kind": "access", "received_at": "morgen"})
+    assert bad.status_code == 400
+    assert RecoveryJob.objects.count() == 0
+
+
+def test_retention_removes_closed_requests_and_unread_mail_after_three_years(db):
+    from privacydesk.policy.services import sweep_retention
+    from privacydesk.rights.models import MailboxMessage
+
+    old = _new("access")
+    services.attach(old, filename="brief.pdf", content=b"%PDF", content_type="", actor=ACTOR)
+    recent = _new("access")
+    long_ago = timezone.now() - timedelta(days=3 * 366 + 2)
+    Request.objects.filter(pk__in=[old.pk, recent.pk]).update(closed_at=timezone.now())
+    Request.objects.filter(pk=old.pk).update(closed_at=long_ago)
+    kept = MailboxMessage.objects.create(
+        mailbox="INBOX", uidvalidity=1, uid=1, outcome="unparseable", raw=b"x"
+    )
+    MailboxMessage.objects.filter(pk=kept.pk).update(seen_at=long_ago)
+    MailboxMessage.objects.create(
+        mailbox="INBOX", uidvalidity=1, uid=2, outcome="request", raw=b"y", request=old
+    )
+    sweep_retention()
+    assert list(Request.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not MailboxMessage.objects.exists()
+    assert not default_storage.listdir("rights/attachments")[1]
+
+
+def test_a_source_declared_later_is_in_the_package_without_a_change_here(db, suppression):
+    """Any registered source, not only models: the package asks the registry, nothing else."""
+    suppression.find = lambda subject, parents: ["m-1", "m-2"] if subject.kind == "email" else []
+    suppression.export = lambda keys: [{"id": k, "list": "nieuwsbrief"} for k in keys]
+    req = _new("access")
+    services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    data = json.loads(_unzip(req)["data.json"])
+    rows = [r for r in data["records"] if r["source"] == "tests.suppression"]
+    assert [r["data"]["id"] for r in rows] == ["m-1", "m-2"]
+    assert all(r["activity"] == "newsletter" for r in rows)
+    assert "tests-suppression.csv" in _unzip(req)
