@@ -145,7 +145,11 @@ class Interaction(models.Model):
 
 class Invoice(models.Model):
     number = models.CharField(
-        _("invoice number"), max_length=30, unique=True, validators=[validators.invoice_number]
+        _("invoice number"),
+        max_length=30,
+        unique=True,
+        validators=[validators.invoice_number],
+        error_messages={"unique": _("An invoice with this number exists already.")},
     )
     date = models.DateField(_("invoice date"))
     contact = models.ForeignKey(
