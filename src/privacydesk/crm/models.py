@@ -81,7 +81,7 @@ class Contact(models.Model):
         verbose_name=_("organisation"),
     )
     # The date retention runs from (customer_relations: two years after the last contact):
-    # the latest of the day the contact was made, its interactions and its invoices.
+    # the latest interaction or invoice, or the day the contact was made before there is one.
     last_contact_on = models.DateField(_("last contact"))
     # Name, address, phone (also as digits) and organisation, case-folded: search that ignores
     # case for every alphabet on SQLite as on PostgreSQL.

@@ -71,15 +71,18 @@ def _clean_values(values: dict) -> dict:
 
 
 def last_contact_of(contact: Contact) -> date:
-    """The latest of the day the contact was made, its interactions and its invoices."""
-    made = timezone.localdate(contact.created_at) if contact.created_at else timezone.localdate()
-    dates = [made]
+    """The date of the latest interaction or invoice; the day the contact was made before
+    there is either."""
+    dates = []
     if contact.pk:
-        dates += [
+        dates = [
             contact.interactions.aggregate(d=Max("date"))["d"],
             contact.invoices.aggregate(d=Max("date"))["d"],
         ]
-    return max(d for d in dates if d is not None)
+    dates = [d for d in dates if d is not None]
+    if dates:
+        return max(dates)
+    return timezone.localdate(contact.created_at) if contact.created_at else timezone.localdate()
 
 
 def _refresh(contact: Contact) -> None:

@@ -42,6 +42,7 @@ def _context(request: HttpRequest, title: str, **extra) -> dict:
     return {
         **admin.site.each_context(request),
         "title": title,
+        "contacts_title": _("Contacts"),
         "can_write": request.user.has_perm(WRITE),
         **extra,
     }

@@ -27,6 +27,17 @@ MATRIX = {
     "/staff/register/export.csv": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/policyversion/": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/processingactivity/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/crm/contacts/": EVERYONE,
+    "/staff/crm/contacts/?q=acme": EVERYONE,
+    "/staff/crm/contacts/new/": {SALES, ADMIN},
+    "/staff/crm/organisations/": EVERYONE,
+    "/staff/crm/import/": {SALES, ADMIN},
+}
+# Pages of one record: the record is made first; CRM_RECORD_MATRIX's paths name it as {pk}.
+CRM_RECORD_MATRIX = {
+    "/staff/crm/contacts/{pk}/": EVERYONE,
+    "/staff/crm/contacts/{pk}/edit/": {SALES, ADMIN},
+    "/staff/crm/contacts/{pk}/merge/": {SALES, ADMIN},
 }
 
 
@@ -36,6 +47,19 @@ def test_role_matrix(staff_client, role, url):
     client = staff_client(role)
     response = client.get(url)
     expected = 200 if role in MATRIX[url] else 403
+    assert response.status_code == expected, f"{role} on {url}"
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+@pytest.mark.parametrize("url", sorted(CRM_RECORD_MATRIX))
+def test_crm_record_matrix(staff_client, role, url):
+    from privacydesk.crm import services
+
+    contact = services.create_contact(
+        {"name": "Jan de Boer", "email": "jan@acme.example"}, actor="system:test"
+    )
+    response = staff_client(role).get(url.format(pk=contact.pk))
+    expected = 200 if role in CRM_RECORD_MATRIX[url] else 403
     assert response.status_code == expected, f"{role} on {url}"
 
 
