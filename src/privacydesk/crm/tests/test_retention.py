@@ -66,9 +66,7 @@ def test_the_sweep_follows_the_declarations_with_dates(crm):
 
 def test_an_erasure_request_keeps_invoices_with_their_legal_ground(crm):
     customer = crm["customer"]
-    done = plans.run(
-        "erase", [Subject("email", "KLANT@example.nl")], key="request:1", actor=ACTOR
-    )
+    done = plans.run("erase", [Subject("email", "KLANT@example.nl")], key="request:1", actor=ACTOR)
     steps = {s.source: s for s in done.steps}
     assert steps["crm.Invoice"].status == PlanStep.Status.KEPT
     assert steps["crm.Contact"].status == PlanStep.Status.DONE
