@@ -8,6 +8,7 @@ Views and the import call these functions; they take the acting staff member as 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +51,8 @@ def search(query: str) -> QuerySet[Contact]:
     without its spaces and dashes.
     """
     rows = Contact.objects.select_related("organisation")
+    # Control characters (a NUL byte among them, which PostgreSQL refuses) match nothing.
+    query = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in query)
     for word in query.casefold().split()[:10]:
         condition = Q(search_text__contains=word)
         digits = _digits(word)
