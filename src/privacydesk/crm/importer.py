@@ -209,6 +209,8 @@ def parse(text: str) -> tuple[str, list[str | None], list[tuple[int, list[str]]]
         ) from None
     while records and not any(v.strip() for v in records[0]):
         records.pop(0)
+    if not records:
+        raise Unusable(_("The file is empty."))
     header, data = records[0], records[1:]
     columns = _columns(header)
     numbered = [(number, values) for number, values in enumerate(data, start=2)]

@@ -8,6 +8,8 @@ import re
 import pytest
 from django.core.management import call_command
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from privacydesk.audit.models import AuditEntry
 from privacydesk.crm import importer
@@ -110,6 +112,7 @@ def test_bom_semicolons_and_latin1_are_read(db, data, encoding, delimiter):
     [
         (b"", "The file is empty."),
         (b"\xef\xbb\xbf\n\n", "The file is empty."),
+        (b";;\r\n;;\r\n", "The file is empty."),
         ("name;email\n".encode("utf-16"), "UTF-16"),
         (b"\xef\xbb\xbfname;email\nJ\xe9;j@acme.example\n", "says it is UTF-8 but is not"),
         (b"name;email\nJ\x81;j@acme.example\n", "neither UTF-8 nor Windows-1252"),
@@ -246,3 +249,23 @@ def test_readers_cannot_import(db, staff_client, role):
     assert client.get("/staff/crm/import/").status_code == 403
     assert upload(client, GOOD.encode()).status_code == 403
     assert not Contact.objects.exists()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.text(alphabet=st.sampled_from(list(';,\t"\r\n naemilx@.<>é\x00\x85')), max_size=120).map(
+            lambda t: ("name;email\n" + t).encode("utf-8", "surrogatepass")
+        ),
+    )
+)
+def test_any_bytes_give_a_report_or_a_clear_refusal(db, data):
+    try:
+        report = run(data)
+    except importer.Unusable as exc:
+        assert str(exc)
+    else:
+        assert all(r.reason for r in report.rejected)
