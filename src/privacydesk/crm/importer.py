@@ -204,8 +204,8 @@ def parse(text: str) -> tuple[str, list[str | None], list[tuple[int, list[str]]]
         records = list(reader)
     except csv.Error as exc:
         raise Unusable(
-            _("The file is not valid CSV near record %(row)d: %(error)s")
-            % {"row": reader.line_num, "error": str(exc)}
+            _("The file is not valid CSV at line %(line)d: %(error)s")
+            % {"line": reader.line_num, "error": str(exc)}
         ) from None
     while records and not any(v.strip() for v in records[0]):
         records.pop(0)
