@@ -62,6 +62,25 @@ def search(query: str) -> QuerySet[Contact]:
     return rows.order_by("name", "id")
 
 
+def likely_duplicates(contact: Contact, limit: int = 20) -> list[Contact]:
+    """Other contacts that may be the same person: the same organisation, the last word of
+    the name, the same phone number or the same address before the ``@``."""
+    condition = Q(pk__in=[])
+    words = [w for w in contact.name.casefold().split() if len(w) >= 3]
+    if words:
+        condition |= Q(search_text__contains=words[-1])
+    if contact.organisation_id:
+        condition |= Q(organisation_id=contact.organisation_id)
+    digits = _digits(contact.phone)
+    if len(digits) >= 6:
+        condition |= Q(search_text__contains=digits)
+    local = contact.email.rpartition("@")[0].casefold()
+    if len(local) >= 3:
+        condition |= Q(search_text__contains=local + "@")
+    rows = Contact.objects.select_related("organisation").filter(condition).exclude(pk=contact.pk)
+    return list(rows.order_by("name", "id")[:limit])
+
+
 # -- writing -----------------------------------------------------------------------------
 def _clean_values(values: dict) -> dict:
     cleaned = dict(values)

@@ -239,8 +239,10 @@ def contact_merge(request: HttpRequest, contact_id: int) -> HttpResponse:
     query = request.GET.get("q", "")[: services.SEARCH_MAX].strip()
     candidates = []
     if other is None:
-        rows = services.search(query) if query else services.search(contact.name)
-        candidates = list(rows.exclude(pk=contact.pk)[:20])
+        if query:
+            candidates = list(services.search(query).exclude(pk=contact.pk)[:20])
+        else:
+            candidates = services.likely_duplicates(contact)
         services.audit_listed(actor=actor, count=len(candidates), searched=True)
     else:
         services.record_viewed_for_merge(contact, other, actor=actor)

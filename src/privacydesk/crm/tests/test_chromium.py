@@ -74,6 +74,7 @@ def test_contact_pages(pages, crm, lang):
     tab.problems.responses.clear()  # the 400 is the answer being checked
     tab.check_here("crm-contact-edit-errors")
     tab.check(f"/staff/crm/contacts/{jan.pk}/merge/", "crm-merge")
+    assert tab.page.locator("#crm-merge-candidates tbody tr").count() == 1  # the duplicate
     tab.check(f"/staff/crm/contacts/{jan.pk}/merge/?duplicate={duplicate.pk}", "crm-merge-compare")
     tab.check("/staff/crm/organisations/", "crm-organisations")
 

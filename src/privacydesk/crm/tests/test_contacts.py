@@ -252,6 +252,7 @@ def test_merge_moves_everything_keeps_a_trail_by_reference_and_deletes_the_dupli
     client = staff_client("sales")
     url = f"/staff/crm/contacts/{jan.pk}/merge/"
     assert "J. de Boer" in client.get(url, {"q": "boer"}).content.decode()
+    assert services.likely_duplicates(jan) == [dup]  # "boer" in both names
     compare = client.get(url, {"duplicate": dup.pk}).content.decode()
     assert "j.deboer@old.example" in compare and "jan@acme.example" in compare
     response = client.post(url, {"duplicate": dup.pk, "keep": jan.pk})
