@@ -18,5 +18,10 @@ urlpatterns = [
     path("crm/contacts/<int:contact_id>/invoices/", crm.invoice_add, name="crm_invoice_add"),
     path("crm/invoices/<int:invoice_id>/paid/", crm.invoice_paid, name="crm_invoice_paid"),
     path("crm/organisations/", crm.organisations, name="crm_organisations"),
+    path(
+        "crm/organisations/<int:organisation_id>/edit/",
+        crm.organisation_edit,
+        name="crm_organisation_edit",
+    ),
     path("crm/import/", crm.import_contacts, name="crm_import"),
 ]

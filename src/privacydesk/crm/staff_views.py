@@ -298,7 +298,41 @@ def organisations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crm/organisations.html",
-        _context(request, _("Organisations"), page=page, form=form),
+        _context(
+            request,
+            _("Organisations"),
+            page=page,
+            form=form,
+            can_edit=request.user.has_perm("crm.change_organisation"),
+        ),
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    _require(request, "crm.change_organisation")
+    organisation = get_object_or_404(Organisation, pk=organisation_id)
+    status = 200
+    if request.method == "POST":
+        form = OrganisationForm(request.POST, instance=Organisation.objects.get(pk=organisation.pk))
+        if form.is_valid():
+            try:
+                services.update_organisation(
+                    organisation, form.cleaned_data, actor=actor_for(request.user)
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The organisation is saved."))
+                return redirect(reverse("admin:crm_organisations"))
+        status = 400
+    else:
+        form = OrganisationForm(instance=organisation)
+    return render(
+        request,
+        "crm/organisation_form.html",
+        _context(request, _("Edit organisation"), form=form, organisation=organisation),
         status=status,
     )
 

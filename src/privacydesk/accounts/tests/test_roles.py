@@ -33,11 +33,12 @@ MATRIX = {
     "/staff/crm/organisations/": EVERYONE,
     "/staff/crm/import/": {SALES, ADMIN},
 }
-# Pages of one record: the record is made first; CRM_RECORD_MATRIX's paths name it as {pk}.
+# Pages of one record, made first: a contact ({pk}) of an organisation ({org}).
 CRM_RECORD_MATRIX = {
     "/staff/crm/contacts/{pk}/": EVERYONE,
     "/staff/crm/contacts/{pk}/edit/": {SALES, ADMIN},
     "/staff/crm/contacts/{pk}/merge/": {SALES, ADMIN},
+    "/staff/crm/organisations/{org}/edit/": {SALES, ADMIN},
 }
 
 
@@ -55,10 +56,12 @@ def test_role_matrix(staff_client, role, url):
 def test_crm_record_matrix(staff_client, role, url):
     from privacydesk.crm import services
 
+    org = services.create_organisation({"name": "Acme B.V."}, actor="system:test")
     contact = services.create_contact(
-        {"name": "Jan de Boer", "email": "jan@acme.example"}, actor="system:test"
+        {"name": "Jan de Boer", "email": "jan@acme.example", "organisation": org},
+        actor="system:test",
     )
-    response = staff_client(role).get(url.format(pk=contact.pk))
+    response = staff_client(role).get(url.format(pk=contact.pk, org=org.pk))
     expected = 200 if role in CRM_RECORD_MATRIX[url] else 403
     assert response.status_code == expected, f"{role} on {url}"
 

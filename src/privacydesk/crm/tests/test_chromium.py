@@ -1,5 +1,6 @@
 """The CRM's staff pages in Chromium (privacydesk.testing.browser): contact search, contact
-page, edit form, merge pages, import page and import report; Dutch and English, 1280 and 390 px."""
+page, edit form, merge pages, organisations, import page and import report; Dutch and
+English, 1280 and 390 px."""
 
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ def test_contact_pages(pages, crm, lang):
     assert tab.page.locator("#crm-merge-candidates tbody tr").count() == 1  # the duplicate
     tab.check(f"/staff/crm/contacts/{jan.pk}/merge/?duplicate={duplicate.pk}", "crm-merge-compare")
     tab.check("/staff/crm/organisations/", "crm-organisations")
+    tab.check(f"/staff/crm/organisations/{jan.organisation_id}/edit/", "crm-organisation-edit")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -284,3 +284,18 @@ def test_the_other_one_may_stay(people, staff_client):
     assert list(Contact.objects.filter(pk__in=[jan.pk, piet.pk])) == [piet]
     with pytest.raises(services.MergeError):
         services.merge(piet, piet, actor=ACTOR)
+
+
+def test_an_organisation_is_edited_and_its_contacts_found_by_the_new_name(people, staff_client):
+    acme = people["jan"].organisation
+    url = f"/staff/crm/organisations/{acme.pk}/edit/"
+    assert staff_client("technician").post(url, {"name": "X"}).status_code == 403
+    client = staff_client("sales")
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"name": "Acme", "kind": "company", "kvk_number": "abc"})
+    assert bad.status_code == 400
+    response = client.post(url, {"name": "Acme Nederland B.V.", "kind": "company"})
+    assert response.status_code == 302
+    assert list(services.search("nederland")) == [people["jan"]]
+    entry = AuditEntry.objects.filter(action="crm.organisation.changed").latest("id")
+    assert entry.detail == {"fields": ["name"]}
