@@ -17,14 +17,12 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from privacydesk.audit.services import link_subject, record, subject_ref
+from privacydesk.audit.services import link_subject, record
 from privacydesk.crm.models import Contact, Interaction, Invoice, Organisation
 from privacydesk.crm.validators import normalise_email, normalise_text
 from privacydesk.spine import registry
 from privacydesk.spine.registry import Subject
 
-#: The fields staff and the import write on a contact.
-CONTACT_FIELDS = ("name", "email", "phone", "function", "organisation")
 SEARCH_MAX = 200
 
 
@@ -360,10 +358,6 @@ def _by_email_batch(rows: QuerySet[Contact], batch: list[str]) -> dict[str, Cont
 
     matches = rows.annotate(email_lower=Lower("email")).filter(email_lower__in=batch)
     return {c.email.lower(): c for c in matches}
-
-
-def subject_of(email: str) -> str:
-    return subject_ref("email", email)
 
 
 def record_viewed_for_edit(contact: Contact, *, actor: str) -> None:
