@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "privacydesk.consent",
     "privacydesk.tracking",
     "privacydesk.rights",
+    "privacydesk.crm",
     "privacydesk.backoffice",
 ]
 

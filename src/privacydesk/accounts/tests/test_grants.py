@@ -25,18 +25,36 @@ READERS = {
     "policy.view_policyversion",
     "policy.view_modelrevision",
 }
+CRM_READ = {
+    "crm.view_organisation",
+    "crm.view_contact",
+    "crm.view_interaction",
+    "crm.view_invoice",
+}
+CRM_WRITE = CRM_READ | {
+    "crm.add_organisation",
+    "crm.change_organisation",
+    "crm.add_contact",
+    "crm.change_contact",
+    "crm.delete_contact",
+    "crm.add_interaction",
+    "crm.add_invoice",
+    "crm.change_invoice",
+}
 PINNED = {
     TECHNICIAN: VAULT_METADATA
+    | CRM_READ
     | {
         "vault.add_recoveryjob",
         "vault.change_recoveryjob",
         "vault.add_vaultitem",
         "vault.unlock_portal",
     },
-    SALES: set(),
+    SALES: CRM_WRITE,
     PRIVACY_OFFICER: READERS
     | VAULT_METADATA
     | RIGHTS_READ
+    | CRM_READ
     | {
         "vault.hold_vaultitem",
         "consent.view_consentrecord",
@@ -48,6 +66,7 @@ PINNED = {
     ADMIN: READERS
     | VAULT_METADATA
     | RIGHTS_READ
+    | CRM_WRITE
     | {
         "consent.view_consentrecord",
         "vault.unlock_portal",

@@ -32,6 +32,18 @@ MATRIX = {
     "/staff/consent/?id=not-a-uuid": {PRIVACY_OFFICER, ADMIN},
     "/staff/rights/": {PRIVACY_OFFICER, ADMIN},
     "/staff/rights/new/": {PRIVACY_OFFICER},
+    "/staff/crm/contacts/": EVERYONE,
+    "/staff/crm/contacts/?q=acme": EVERYONE,
+    "/staff/crm/contacts/new/": {SALES, ADMIN},
+    "/staff/crm/organisations/": EVERYONE,
+    "/staff/crm/import/": {SALES, ADMIN},
+}
+# Pages of one record, made first: a contact ({pk}) of an organisation ({org}).
+CRM_RECORD_MATRIX = {
+    "/staff/crm/contacts/{pk}/": EVERYONE,
+    "/staff/crm/contacts/{pk}/edit/": {SALES, ADMIN},
+    "/staff/crm/contacts/{pk}/merge/": {SALES, ADMIN},
+    "/staff/crm/organisations/{org}/edit/": {SALES, ADMIN},
 }
 
 
@@ -41,6 +53,21 @@ def test_role_matrix(staff_client, role, url):
     client = staff_client(role)
     response = client.get(url)
     expected = 200 if role in MATRIX[url] else 403
+    assert response.status_code == expected, f"{role} on {url}"
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+@pytest.mark.parametrize("url", sorted(CRM_RECORD_MATRIX))
+def test_crm_record_matrix(staff_client, role, url):
+    from privacydesk.crm import services
+
+    org = services.create_organisation({"name": "Acme B.V."}, actor="system:test")
+    contact = services.create_contact(
+        {"name": "Jan de Boer", "email": "jan@acme.example", "organisation": org},
+        actor="system:test",
+    )
+    response = staff_client(role).get(url.format(pk=contact.pk, org=org.pk))
+    expected = 200 if role in CRM_RECORD_MATRIX[url] else 403
     assert response.status_code == expected, f"{role} on {url}"
 
 
