@@ -32,6 +32,17 @@ def _private_dirs(settings, tmp_path):
     settings.JOBS_RETRY_DELAY_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request in English leaves its
+    language active in the thread (the locale middleware does not undo it)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def staff(db):
     """``staff("admin")`` makes a staff user with that role (and a confirmed TOTP device)."""

@@ -7,54 +7,17 @@
 - ``crm.Interaction`` hangs from its contact: found, erased and expired with it.
 - ``crm.Invoice`` (invoicing) is a fiscal record: kept, never erased by a request (Art. 17(3)(b)
   GDPR, art. 52 AWR). It carries the customer as invoiced, so it stays complete when the
-  contact is erased. Its retention (seven years after the end of the invoice's year) is applied
-  by the declaration ``crm.Invoice (fiscal retention)``: a second source over the same table
-  that a request never finds (no lookups) and whose ``expired`` gives the invoices past their
-  term to the retention sweep, except those under a legal hold.
+  contact is erased. Its retention (seven years after the end of the invoice's year, activity
+  ``invoicing``) is applied by the sweep, which removes a kept row once its term has passed
+  (``ModelData.expire``), except invoices under a legal hold.
 - ``crm.Organisation`` is exempt: companies and government bodies, not people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-
-from privacydesk.spine.registry import Key, ModelData, exempt, register
+from privacydesk.spine.registry import ModelData, exempt, register
 
 INVOICE = "crm.Invoice"
-INVOICE_RETENTION = "crm.Invoice (fiscal retention)"
-
-
-@dataclass
-class FiscalRetention(ModelData):
-    """The invoices whose fiscal term has passed, for the retention sweep only.
-
-    A request (``find``) never reaches them here: for requests ``crm.Invoice`` keeps them.
-    Rows a legal hold keeps under ``crm.Invoice`` (on the record, or on the subject) are left
-    out when expired rows are found and again when they are deleted.
-    """
-
-    @property
-    def label(self) -> str:
-        return INVOICE_RETENTION
-
-    def find(self, subject, parents=None) -> list[Key]:
-        return []
-
-    def expired(self, cutoff: datetime) -> list[Key]:
-        held = _held_invoices()
-        return [key for key in super().expired(cutoff) if key not in held]
-
-    def erase(self, keys: Sequence[Key]) -> int:
-        held = _held_invoices()
-        return super().erase([key for key in keys if key not in held])
-
-
-def _held_invoices() -> set[Key]:
-    from privacydesk.policy import holds
-
-    return holds.held_keys().get(INVOICE, set())
 
 
 register(
@@ -104,6 +67,7 @@ register(
             "paid",
         ),
         lookups={"email": "customer_email__iexact"},
+        retention_field="date",
         erasure="keep",
         keep_reason=(
             "fiscal record: kept seven years after the end of the invoice's year "
@@ -111,13 +75,6 @@ register(
         ),
         rectifiable=("customer_email",),
         exporter=lambda invoice: _export_invoice(invoice),
-    ),
-    FiscalRetention(
-        model=INVOICE,
-        activity="invoicing",
-        fields=("number", "date"),
-        retention_field="date",
-        erasure="delete",
     ),
 )
 exempt("crm.Organisation", "companies and government bodies (legal persons), not people")

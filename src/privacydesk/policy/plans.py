@@ -165,8 +165,8 @@ def _objecting(subjects: list[Subject]) -> dict[str, list[Key]] | None:
 
 
 def _initial_status(verb: str, src: Source, acting: list[Key]) -> str:
-    if verb in _ERASING and src.erasure == "keep":
-        return PlanStep.Status.KEPT
+    if verb == Plan.Verb.ERASE and src.erasure == "keep":
+        return PlanStep.Status.KEPT  # a legal duty to keep: never erased by a request
     if verb in _ERASING and not acting:
         return PlanStep.Status.HELD
     return PlanStep.Status.PENDING
@@ -262,7 +262,9 @@ def _act(verb, src: Source, keys, changes, rectified: Subject | None):
         return src.rectify(keys, wanted)
     if verb == Plan.Verb.RESTRICT:
         return src.restrict(keys)
-    return src.erase(keys)  # erase and expire: the declaration's own erasure
+    if verb == Plan.Verb.EXPIRE:
+        return registry.expire(src, keys)  # also rows a legal duty kept until now
+    return src.erase(keys)
 
 
 def _link_once(old: Subject, new: Subject, actor: str) -> None:

@@ -12,8 +12,11 @@ before anything changed (so no step can lose another's rows):
 
 - ``find(subject, parents)`` the keys of the rows about ``subject``;
 - ``export(keys)`` (Art. 15, 20), ``rectify(keys, changes)`` (Art. 16),
-  ``restrict(keys)`` (Art. 18), ``erase(keys)`` (Art. 17), ``expired(cutoff)`` (retention,
-  Art. 5(1)(e)) and ``inventory(keys)``, "what is held" (Art. 15(1)(b));
+  ``restrict(keys)`` (Art. 18), ``erase(keys)`` (Art. 17), ``expired(cutoff)`` and
+  ``expire(keys)`` (retention, Art. 5(1)(e)) and ``inventory(keys)``, "what is held"
+  (Art. 15(1)(b)). ``keep`` (a legal duty to keep) holds against a request's erasure only:
+  when the retention that duty sets has passed, ``expire`` removes the rows (invoices after
+  their fiscal term). A source without ``expire`` is expired by its ``erase``;
 - ``on_hold(keys, held, actor=...)`` is told when a legal hold starts or stops covering rows;
 - ``object(subjects, keys)`` (Art. 21, and after an erasure): stop processing for marketing
   and profiling for good. A marketing source puts the identifiers on its suppression list
@@ -78,6 +81,7 @@ class Source(Protocol):
     def restrict(self, keys: Sequence[Key]) -> int: ...
     def erase(self, keys: Sequence[Key]) -> int: ...
     def expired(self, cutoff: datetime) -> list[Key]: ...
+    def expire(self, keys: Sequence[Key]) -> int: ...
     def inventory(self, keys: Sequence[Key]) -> dict: ...
     def on_hold(self, keys: Sequence[Key], held: bool, *, actor: str) -> None: ...
     def object(self, subjects: Sequence[Subject], keys: Sequence[Key]) -> int: ...
@@ -95,6 +99,14 @@ def object_to(src: Source, subjects: Sequence[Subject], keys: Sequence[Key]) -> 
     if not handles_objection(src):
         return 0
     return src.object(subjects, keys)
+
+
+def expire(src: Source, keys: Sequence[Key]) -> int:
+    """Remove rows whose retention has passed: the source's ``expire``, else its ``erase``."""
+    expire_rows = getattr(src, "expire", None)
+    if callable(expire_rows):
+        return expire_rows(keys)
+    return src.erase(keys)
 
 
 def provided_fields(src: Source) -> tuple[str, ...] | None:
@@ -260,6 +272,20 @@ class ModelData:
         if self.erasure == "keep":
             return 0
         return sum(self._erase(rows) for rows in self._each_batch(keys))
+
+    def expire(self, keys: Sequence[Key]) -> int:
+        """The retention sweep's erasure: the declared one, and for rows kept by a legal duty
+        (``keep``) deletion, since the duty ends with the retention it sets."""
+        if self.erasure != "keep":
+            return self.erase(keys)
+        total = 0
+        for rows in self._each_batch(keys):
+            if self.eraser is not None:
+                total += self.eraser(rows)
+            else:
+                total += rows.count()
+                rows.delete()
+        return total
 
     def expired(self, cutoff: datetime) -> list[Key]:
         if self.retention_field is None:
