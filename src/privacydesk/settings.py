@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "privacydesk.jobs",
     "privacydesk.policy",
     "privacydesk.vault",
+    "privacydesk.registers",
     "privacydesk.backoffice",
 ]
 

@@ -24,6 +24,16 @@ READERS = {
     "policy.view_policyversion",
     "policy.view_modelrevision",
 }
+REGISTERS_READ = {
+    "registers.view_disclosure",
+    "registers.view_processor",
+    "registers.view_breach",
+}
+REGISTERS_KEEP = REGISTERS_READ | {
+    f"registers.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("disclosure", "processor", "breach")
+}
 PINNED = {
     TECHNICIAN: VAULT_METADATA
     | {
@@ -33,9 +43,10 @@ PINNED = {
         "vault.unlock_portal",
     },
     SALES: set(),
-    PRIVACY_OFFICER: READERS | VAULT_METADATA | {"vault.hold_vaultitem"},
+    PRIVACY_OFFICER: READERS | VAULT_METADATA | REGISTERS_KEEP | {"vault.hold_vaultitem"},
     ADMIN: READERS
     | VAULT_METADATA
+    | REGISTERS_READ
     | {
         "vault.unlock_portal",
         "vault.export_key_vaultitem",

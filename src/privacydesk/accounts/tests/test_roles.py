@@ -27,6 +27,16 @@ MATRIX = {
     "/staff/register/export.csv": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/policyversion/": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/processingactivity/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/export/disclosures.csv": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/export/processors.json": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/export/breaches.csv": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/disclosures/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/disclosures/new/": {PRIVACY_OFFICER},
+    "/staff/registers/processors/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/processors/new/": {PRIVACY_OFFICER},
+    "/staff/registers/breaches/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/breaches/new/": {PRIVACY_OFFICER},
 }
 
 
