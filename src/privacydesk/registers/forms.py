@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from privacydesk.registers.models import ART28_CHECKLIST, Breach, Disclosure, Processor
@@ -44,16 +45,19 @@ SUBJECTS_HELP = _(
 
 class DisclosureForm(forms.ModelForm):
     subjects = forms.CharField(
-        label=_("people concerned"), required=False, widget=forms.Textarea, help_text=SUBJECTS_HELP
+        label=capfirst(_("people concerned")),
+        required=False,
+        widget=forms.Textarea,
+        help_text=SUBJECTS_HELP,
     )
     records = forms.CharField(
-        label=_("records concerned"),
+        label=capfirst(_("records concerned")),
         required=False,
         widget=forms.Textarea,
         help_text=_("One per line: source:key, e.g. vault.RecoveryJob:12."),
     )
     place_hold = forms.BooleanField(
-        label=_("place a legal hold on these people and records"), required=False
+        label=capfirst(_("place a legal hold on these people and records")), required=False
     )
 
     class Meta:
@@ -73,7 +77,7 @@ class DisclosureForm(forms.ModelForm):
 
 class ProcessorForm(forms.ModelForm):
     agreement = forms.FileField(
-        label=_("agreement file"),
+        label=capfirst(_("agreement file")),
         required=False,
         help_text=_("Stored encrypted. Choosing a file replaces the stored one."),
     )
@@ -94,12 +98,12 @@ CHECKLIST_FIELDS = tuple(f"art28_{k}" for k in ART28_CHECKLIST)
 
 class BreachForm(forms.ModelForm):
     nature = forms.MultipleChoiceField(
-        label=_("nature of the breach"),
+        label=capfirst(_("nature of the breach")),
         choices=Breach.Nature.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     subjects = forms.CharField(
-        label=_("people concerned (for the letters)"),
+        label=capfirst(_("people concerned (for the letters)")),
         required=False,
         widget=forms.Textarea,
         help_text=SUBJECTS_HELP,

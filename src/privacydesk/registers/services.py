@@ -445,7 +445,9 @@ def ap_form_answers(breach: Breach) -> list[tuple[str, str]]:
         (
             _("When did the breach happen?"),
             _("from %(start)s until %(end)s")
-            % {"start": when(breach.occurred_at), "end": when(breach.occurred_until)},
+            % {"start": when(breach.occurred_at), "end": when(breach.occurred_until)}
+            if breach.occurred_at or breach.occurred_until
+            else _("unknown"),
         ),
         (_("When was the breach discovered?"), when(breach.discovered_at)),
         (_("When did you become aware of it?"), when(breach.aware_at)),

@@ -43,7 +43,7 @@ def disclosure(*, subjects=(), records=(), place_hold=False, **changes) -> Discl
     values.update(changes)
     return services.save_disclosure(
         Disclosure(**values),
-        subjects=[Subject("email", s) if isinstance(s, str) else s for s in subjects],
+        subjects=services.parse_subjects("\n".join(subjects)),
         records=list(records),
         place_hold=place_hold,
         actor="system:test",
