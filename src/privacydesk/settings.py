@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "privacydesk.policy",
     "privacydesk.vault",
     "privacydesk.registers",
+    "privacydesk.promises",
     "privacydesk.backoffice",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from privacydesk.registers import services
@@ -48,6 +49,7 @@ def load(*, console) -> list[str]:
             answered_on=today - timedelta(days=8),
             scope_requested="Naam en contactgegevens van de klant van reparatieopdracht 2026-041",
             scope_given="Naam en telefoonnummer",
+            approved_by=get_user_model().objects.filter(username="privacy").first(),
             approved_at=now - timedelta(days=8),
             subject_told=False,
             not_told_reason="Verzoek van de politie: het onderzoek loopt nog",

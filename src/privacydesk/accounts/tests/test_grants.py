@@ -43,11 +43,15 @@ PINNED = {
         "vault.unlock_portal",
     },
     SALES: set(),
-    PRIVACY_OFFICER: READERS | VAULT_METADATA | REGISTERS_KEEP | {"vault.hold_vaultitem"},
+    PRIVACY_OFFICER: READERS
+    | VAULT_METADATA
+    | REGISTERS_KEEP
+    | {"vault.hold_vaultitem", "promises.view_promisecheck"},
     ADMIN: READERS
     | VAULT_METADATA
     | REGISTERS_READ
     | {
+        "promises.view_promisecheck",
         "vault.unlock_portal",
         "vault.export_key_vaultitem",
         "accounts.view_user",

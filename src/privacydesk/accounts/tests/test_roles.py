@@ -37,6 +37,7 @@ MATRIX = {
     "/staff/registers/processors/new/": {PRIVACY_OFFICER},
     "/staff/registers/breaches/": {PRIVACY_OFFICER, ADMIN},
     "/staff/registers/breaches/new/": {PRIVACY_OFFICER},
+    "/staff/promises/": {PRIVACY_OFFICER, ADMIN},
 }
 
 
