@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from privacydesk.audit.services import actor_for, record
 from privacydesk.promises import services
+from privacydesk.promises.titles import TITLES
 
 COLOURS = {"ok": "#2e7d32", "failed": "#c62828", "not-built": "#9e9e9e"}
 BAR, GAP = 10, 2
@@ -22,6 +23,7 @@ def board(request: HttpRequest) -> HttpResponse:
     rows = services.board()
     lang = "en" if translation.get_language() == "en" else "nl"
     for row in rows:
+        row["title"] = TITLES[row["promise"]]
         row["bars"] = [
             {"x": i * (BAR + GAP), "fill": COLOURS[c.status], "check": c}
             for i, c in enumerate(row["history"])
