@@ -57,7 +57,7 @@ def load(*, console) -> list[str]:
         )
         services.save_disclosure(
             d,
-            subjects=[Subject("email", "klant@example.nl")],
+            subjects=[Subject("email", "betrokkene.demo@example.nl")],
             records=[],
             place_hold=True,
             actor=ACTOR,
@@ -81,6 +81,8 @@ def load(*, console) -> list[str]:
             measures_before="Toegang per rol; exports alleen door de beheerder",
             measures_after="Geen exports meer op USB-sticks; wachtwoorden gewijzigd",
         )
-        services.save_breach(b, subjects=[Subject("email", "klant@example.nl")], actor=ACTOR)
+        services.save_breach(
+            b, subjects=[Subject("email", "betrokkene.demo@example.nl")], actor=ACTOR
+        )
     lines.append("registers: one data breach with its 72-hour countdown running")
     return lines
