@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "privacydesk.tracking",
     "privacydesk.rights",
     "privacydesk.crm",
+    "privacydesk.registers",
+    "privacydesk.promises",
     "privacydesk.backoffice",
 ]
 

@@ -147,3 +147,20 @@ def retention_follows(activity: str, *, setting: str, variable: str, what: str, 
     retention_is_the_policys.__qualname__ = f"retention_is_the_policys[{activity}]"
     checks.register(retention_is_the_policys, TAG, deploy=True)
     return retention_is_the_policys
+
+
+@checks.register(TAG, deploy=True)
+def processors_are_known(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every processor an activity names is in the model or in a processor register (P9)."""
+    model = _model() if databases else None
+    if model is None:
+        return []
+    return [
+        checks.Error(
+            f"activity {activity.id} names processor {p.id!r}, which is in no processor register",
+            id="policy.E005",
+        )
+        for activity in model.activities
+        for p in services.processor_views(model, activity.processors, "en")
+        if not p.known
+    ]

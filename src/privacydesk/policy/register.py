@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from privacydesk.policy import labels
 from privacydesk.policy.schema import Activity, PrivacyModel
-from privacydesk.policy.services import activity_view
+from privacydesk.policy.services import activity_view, processor_views
 
 #: Column key (stable, machine-readable) -> (Art. 30(1) point, heading).
 COLUMNS = {
@@ -54,6 +54,12 @@ def _row(model: PrivacyModel, activity: Activity, lang: str) -> dict[str, str]:
     controller = f"{c.name}, {c.street}, {c.postcode} {c.city}, {c.email}"
     none = _("none")
     view = activity_view(model, activity, lang)
+    processors = processor_views(model, activity.processors, lang)
+    described = [
+        ", ".join(part for part in (p.name, p.service, p.location) if part) for p in processors
+    ]
+    transfers = [view.transfers] if view.transfers else []
+    transfers += [f"{p.name} ({p.location}): {p.safeguards}" for p in processors if p.third_country]
     retention = labels.retention(activity.retention.duration, activity.retention.from_, lang)
     return {
         "controller": controller,
@@ -64,8 +70,8 @@ def _row(model: PrivacyModel, activity: Activity, lang: str) -> dict[str, str]:
         "data_subjects": "; ".join(view.data_subjects),
         "data_categories": "; ".join(view.data_categories),
         "recipients": "; ".join(view.recipients) or none,
-        "processors": "; ".join(view.processors) or none,
-        "transfers": view.transfers or none,
+        "processors": "; ".join(described) or none,
+        "transfers": "; ".join(transfers) or none,
         "retention": f"{retention} — {view.retention_reason}",
         "security": "; ".join(view.security_measures),
     }

@@ -110,6 +110,56 @@ class ActivityView:
     security_measures: list[str]
 
 
+@dataclass(frozen=True)
+class ProcessorView:
+    id: str
+    name: str
+    service: str
+    location: str
+    third_country: bool
+    safeguards: str
+    known: bool  # False: neither the model nor a processor register knows the id
+
+
+def processor_views(model: PrivacyModel, ids: list[str], lang: str) -> list[ProcessorView]:
+    """The processors ``ids`` names: an id the model's own ``processors`` list describes is
+    shown as written there; every other id is resolved by the processor register
+    (``spine.processors``, read only when an id needs it), the one source of truth."""
+    in_model = {p.id: p for p in model.processors}
+    register = {}
+    if any(pid not in in_model for pid in ids):
+        from privacydesk.spine import processors as directory
+
+        register = directory.entries()
+    views = []
+    for pid in ids:
+        if pid in in_model:
+            p = in_model[pid]
+            views.append(
+                ProcessorView(
+                    pid, p.name.get(lang), p.service.get(lang), p.location, False, "", True
+                )
+            )
+        elif pid in register:
+            e = register[pid]
+            views.append(
+                ProcessorView(
+                    pid, e.name, e.service(lang), e.location, e.third_country, e.safeguards, True
+                )
+            )
+        else:
+            views.append(ProcessorView(pid, pid, "", "", False, "", False))
+    return views
+
+
+def named_processor_ids(model: PrivacyModel) -> list[str]:
+    """The model's processors, then every further id an activity names, in order."""
+    ids = [p.id for p in model.processors]
+    for activity in model.activities:
+        ids += [pid for pid in activity.processors if pid not in ids]
+    return ids
+
+
 def activity_view(model: PrivacyModel, activity: Activity, lang: str) -> ActivityView:
     def names(collection: str, ids: list[str]) -> list[str]:
         return [model.named(collection, i).name.get(lang) for i in ids]
@@ -124,7 +174,7 @@ def activity_view(model: PrivacyModel, activity: Activity, lang: str) -> Activit
         data_subjects=names("data_subjects", activity.data_subjects),
         data_categories=names("data_categories", activity.data_categories),
         recipients=[r.get(lang) for r in activity.recipients],
-        processors=names("processors", activity.processors),
+        processors=[p.name for p in processor_views(model, activity.processors, lang)],
         transfers=activity.third_country_transfers.get(lang)
         if activity.third_country_transfers
         else None,
@@ -146,7 +196,8 @@ def policy_context(model: PrivacyModel, lang: str, *, version: int, effective: d
         "data_subjects": [c.name.get(lang) for c in model.data_subjects],
         "security_measures": [m.name.get(lang) for m in model.security_measures],
         "processors": [
-            {"name": p.name.get(lang), "service": p.service.get(lang)} for p in model.processors
+            {"name": p.name, "service": p.service}
+            for p in processor_views(model, named_processor_ids(model), lang)
         ],
         "cookies": cookie_rows(model, lang),
         "version": version,

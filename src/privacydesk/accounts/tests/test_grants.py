@@ -41,6 +41,16 @@ CRM_WRITE = CRM_READ | {
     "crm.add_invoice",
     "crm.change_invoice",
 }
+REGISTERS_READ = {
+    "registers.view_disclosure",
+    "registers.view_processor",
+    "registers.view_breach",
+}
+REGISTERS_KEEP = REGISTERS_READ | {
+    f"registers.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("disclosure", "processor", "breach")
+}
 PINNED = {
     TECHNICIAN: VAULT_METADATA
     | CRM_READ
@@ -55,6 +65,7 @@ PINNED = {
     | VAULT_METADATA
     | RIGHTS_READ
     | CRM_READ
+    | REGISTERS_KEEP
     | {
         "vault.hold_vaultitem",
         "consent.view_consentrecord",
@@ -62,12 +73,15 @@ PINNED = {
         "tracking.view_event",
         "rights.add_request",
         "rights.change_request",
+        "promises.view_promisecheck",
     },
     ADMIN: READERS
     | VAULT_METADATA
     | RIGHTS_READ
     | CRM_WRITE
+    | REGISTERS_READ
     | {
+        "promises.view_promisecheck",
         "consent.view_consentrecord",
         "vault.unlock_portal",
         "vault.export_key_vaultitem",

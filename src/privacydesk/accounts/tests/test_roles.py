@@ -37,6 +37,17 @@ MATRIX = {
     "/staff/crm/contacts/new/": {SALES, ADMIN},
     "/staff/crm/organisations/": EVERYONE,
     "/staff/crm/import/": {SALES, ADMIN},
+    "/staff/registers/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/export/disclosures.csv": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/export/processors.json": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/export/breaches.csv": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/disclosures/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/disclosures/new/": {PRIVACY_OFFICER},
+    "/staff/registers/processors/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/processors/new/": {PRIVACY_OFFICER},
+    "/staff/registers/breaches/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/registers/breaches/new/": {PRIVACY_OFFICER},
+    "/staff/promises/": {PRIVACY_OFFICER, ADMIN},
 }
 # Pages of one record, made first: a contact ({pk}) of an organisation ({org}).
 CRM_RECORD_MATRIX = {

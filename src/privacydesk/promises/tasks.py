@@ -1,0 +1,12 @@
+"""The promise board's periodic check (every hour), e-mailing when a promise turns red."""
+
+from datetime import timedelta
+
+from privacydesk.jobs.registry import job, periodic
+from privacydesk.promises import services
+
+
+@periodic(every=timedelta(hours=1), name="promises.check")
+@job(max_attempts=2)
+def check_promises() -> dict:
+    return {o.promise: o.status for o in services.check()}

@@ -1,0 +1,21 @@
+"""The promise board in Chromium (privacydesk.testing.browser): nl and en, 1280 and 390 px."""
+
+import pytest
+
+from privacydesk.promises import services
+from privacydesk.testing import make_staff
+from privacydesk.testing.browser import LANGUAGES, staff_session
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_promise_board(pages, transactional_db, lang):
+    officer = make_staff("privacy_officer")
+    services.check()
+    services.check()
+    tab = pages.open(lang, session_cookie=staff_session(officer))
+    tab.check("/staff/promises/", "promises-board")
+    text = tab.page.inner_text("#promises")
+    assert ("not built" in text) if lang == "en" else ("niet gebouwd" in text)
+    assert tab.page.locator("#promises svg rect").count() == 30

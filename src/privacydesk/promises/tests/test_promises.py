@@ -1,0 +1,113 @@
+"""The promise board: each promise checked against live data, stored, red named (issue 13)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from privacydesk.jobs.models import PeriodicRun
+from privacydesk.policy import services as policy
+from privacydesk.promises import services
+from privacydesk.promises.models import PromiseCheck
+from privacydesk.registers.tests.conftest import processor
+from privacydesk.testing import make_staff
+from privacydesk.vault import services as vault
+from privacydesk.vault.models import VaultItem
+
+
+@pytest.fixture(autouse=True)
+def _vault_dir(settings, tmp_path):
+    settings.VAULT_DIR = tmp_path / "vault"
+
+
+@pytest.fixture
+def healthy(db):
+    """An installation whose sweeps ran: every built promise holds."""
+    PeriodicRun.objects.create(
+        name="vault.sweep", next_run_at=timezone.now(), last_enqueued_at=timezone.now()
+    )
+    policy.sweep_retention()
+    make_staff("privacy_officer")
+
+
+def _by_promise(outcomes) -> dict:
+    return {o.promise: o for o in outcomes}
+
+
+def test_a_healthy_installation_keeps_every_built_promise(healthy, capsys):
+    call_command("promises", "check")
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [f"P{n}" for n in range(1, 16)]
+    status = {line.split()[0]: line.split()[1] for line in lines}
+    assert {p for p, s in status.items() if s == "ok"} == {
+        "P1", "P3", "P4", "P5", "P8", "P9", "P12", "P13", "P15"
+    }  # fmt: skip
+    assert status["P6"] == status["P7"] == status["P14"] == "not-built"
+    assert "FAILED" not in status.values()
+    assert PromiseCheck.objects.count() == 15
+
+
+def test_an_item_readable_past_its_day_turns_p4_red_and_the_command_exits_1(healthy, capsys):
+    technician = make_staff("technician")
+    job = vault.create_job(
+        contact_email="klant@example.nl", device="USB", technician=technician, actor="system:t"
+    ).job
+    vault.store(job, io.BytesIO(b"data"), raw_name=b"a.txt", actor="system:t")
+    item = VaultItem.objects.get()
+    VaultItem.objects.filter(pk=item.pk).update(expires_on=timezone.localdate() - timedelta(1))
+    with pytest.raises(CommandError, match="promise failed: P4") as failed:
+        call_command("promises", "check", "--json")
+    assert failed.value.returncode == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert set(rows[0]) == {"promise", "status", "evidence"}
+    p4 = next(r for r in rows if r["promise"] == "P4")
+    assert p4["status"] == "failed"
+    assert str(item.pk) in p4["evidence"]
+
+
+def test_an_ended_agreement_turns_p9_red_and_mails_the_privacy_officer_once(healthy, db):
+    officer = make_staff("privacy_officer")
+    officer.email = "fg@compjoeter.example"
+    officer.save()
+    p = processor()
+    with_mail = _by_promise(services.check())
+    assert with_mail["P9"].status == "ok"
+    p.agreement_signed_on = timezone.localdate() - timedelta(days=400)
+    p.agreement_ends_on = timezone.localdate() - timedelta(days=1)
+    p.save()
+    with django_capture() as callbacks:
+        outcomes = _by_promise(services.check())
+    assert outcomes["P9"].status == "failed"
+    assert "Voorbeeld Mail B.V. (agreement ended on" in outcomes["P9"].evidence
+    assert callbacks and mail.outbox[-1].to == ["fg@compjoeter.example"]
+    assert "P9" in mail.outbox[-1].subject
+    sent = len(mail.outbox)
+    with django_capture():
+        services.check()  # still red: no new message
+    assert len(mail.outbox) == sent
+
+
+def test_the_board_shows_status_evidence_and_history(healthy, staff_client):
+    services.check()
+    services.check()
+    page = staff_client("admin").get("/staff/promises/").content.decode()
+    assert "<svg" in page and page.count("<rect") == 30
+    assert "niet gebouwd" in page
+    assert (
+        staff_client("technician", client=__import__("django.test").test.Client())
+        .get("/staff/promises/")
+        .status_code
+        == 403
+    )
+
+
+def django_capture():
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
