@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "privacydesk.jobs",
     "privacydesk.policy",
     "privacydesk.vault",
+    "privacydesk.mailings",
     "privacydesk.backoffice",
 ]
 
@@ -215,6 +216,22 @@ VAULT_SIGNING_KEY = conf.signing_key_pem(DATA_DIR, production=PRODUCTION)
 PSEUDONYM_KEYS = conf.pseudonym_keys(DATA_DIR, production=PRODUCTION)
 VAULT_REMINDER_DAYS = conf.env_int("PRIVACYDESK_VAULT_REMINDER_DAYS", 7, minimum=1)
 VAULT_PIN_ATTEMPTS = conf.env_int("PRIVACYDESK_VAULT_PIN_ATTEMPTS", 5, minimum=1)
+
+# --- Newsletter (P6): docs/operations.md, "Newsletter".
+MAILINGS_CONFIRM_HOURS = conf.env_int("PRIVACYDESK_MAILINGS_CONFIRM_HOURS", 72, minimum=1)
+MAILINGS_RATE = conf.env_int("PRIVACYDESK_MAILINGS_RATE", 10, minimum=0)  # messages/s, 0: no limit
+MAILINGS_RETRY_SECONDS = conf.env_int("PRIVACYDESK_MAILINGS_RETRY_SECONDS", 300, minimum=0)
+MAILINGS_MAX_ATTEMPTS = conf.env_int("PRIVACYDESK_MAILINGS_MAX_ATTEMPTS", 5, minimum=1)
+MAILINGS_CLAIM_SECONDS = conf.env_int("PRIVACYDESK_MAILINGS_CLAIM_SECONDS", 120, minimum=1)
+MAILINGS_TICK_SECONDS = conf.env_int("PRIVACYDESK_MAILINGS_TICK_SECONDS", 60, minimum=1)
+MAILINGS_PUBLIC_LIST = conf.env_str("PRIVACYDESK_MAILINGS_PUBLIC_LIST", "nieuwsbrief")
+MAILINGS_SIGNUP_WINDOW_SECONDS = 3600
+MAILINGS_SIGNUP_LIMIT_PER_IP = conf.env_int(
+    "PRIVACYDESK_MAILINGS_SIGNUPS_PER_NETWORK", 20, minimum=1
+)
+MAILINGS_SIGNUP_LIMIT_PER_ADDRESS = conf.env_int(
+    "PRIVACYDESK_MAILINGS_SIGNUPS_PER_ADDRESS", 3, minimum=1
+)
 
 # --- Security headers (P3). CSP everywhere; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -12,6 +12,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("privacydesk.policy.urls")),
     path("", include("privacydesk.vault.urls")),
+    path("", include("privacydesk.mailings.urls")),
     path("", views.public_home, name="home"),
     prefix_default_language=False,
 )
