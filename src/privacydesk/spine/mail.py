@@ -139,7 +139,7 @@ def send(
 
 
 # -- bulk sending ----------------------------------------------------------------------------
-class Refused(Exception):  # noqa: N818 - the server's word
+class Refused(Exception):
     """The server refused the message: ``code`` (4xx temporary, 5xx permanent) and ``stage``
     (``mail``, ``rcpt`` or ``data``); ``reply`` is the server's text, which may hold the
     address and is not for logs."""

@@ -104,9 +104,7 @@ class SmtpSink:
         self.handler = Handler()
         self.host = "127.0.0.1"
         self.port = free_port()
-        self.controller = Controller(
-            self.handler, hostname=self.host, port=self.port, timeout=30
-        )
+        self.controller = Controller(self.handler, hostname=self.host, port=self.port, timeout=30)
 
     def start(self) -> None:
         self.controller.start()

@@ -16,7 +16,7 @@ LINK = re.compile(r"https://www\.example\.nl/(?:en/)?newsletter/nieuwsbrief/conf
 
 
 def post(client, data, path="/newsletter/", **extra):
-    return client.post(path, data, REMOTE_ADDR="203.0.113.45", **extra)
+    return client.post(path, data, **{"REMOTE_ADDR": "203.0.113.45", **extra})
 
 
 def confirmation_link(smtp, address) -> str:
@@ -92,8 +92,7 @@ def test_the_answer_is_the_same_for_new_known_and_suppressed_addresses(
         ({"email": "a" * 290 + "@example.nl"}, "email", "254"),
         ({"email": "geen-adres"}, "email", "geldig e-mailadres"),
         ({"email": ""}, "email", "verplicht"),
-        ({"email": "x@example.nl", "name": "Eve\r\nBcc: victim@example.nl"}, "name",
-         "regeleinden"),
+        ({"email": "x@example.nl", "name": "Eve\r\nBcc: victim@example.nl"}, "name", "regeleinden"),
         ({"email": "x@example.nl", "name": "<script>alert(1)</script>"}, "name", "< of >"),
         ({"email": "x@example.nl\r\nBcc: y@example.nl"}, "email", "e-mailadres"),
     ],
