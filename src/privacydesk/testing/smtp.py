@@ -56,7 +56,7 @@ class Handler:
 
     async def _wait(self, key: tuple[str, str]) -> None:
         event = self.holds.get(key)
-        if event is None:
+        if event is None or event.is_set():
             return
         self.held_at = key
         self.holding.set()
@@ -77,8 +77,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        for rcpt in envelope.rcpt_tos:
-            await self._wait((rcpt, "data"))
+        # The message is taken (recorded) first; a hold at "data" then delays only the reply,
+        # as with a server that has stored a message when its answer is lost.
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.received.append(
@@ -89,6 +89,8 @@ class Handler:
                     email=message,
                 )
             )
+        for rcpt in envelope.rcpt_tos:
+            await self._wait((rcpt, "data"))
         return "250 OK"
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -133,7 +135,8 @@ class SmtpSink:
 
     def hold(self, address: str, *, stage: str = "rcpt") -> None:
         """Stop answering at ``stage`` (``rcpt``: before accepting the recipient; ``data``:
-        after the whole message and its final dot, before the reply) until released."""
+        after the whole message and its final dot were taken, before the reply) until
+        released."""
         self.handler.holding.clear()
         self.handler.holds[(address.lower(), stage)] = threading.Event()
 
