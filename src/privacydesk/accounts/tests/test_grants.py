@@ -24,18 +24,33 @@ READERS = {
     "policy.view_policyversion",
     "policy.view_modelrevision",
 }
+# The newsletter (DESIGN.md section 7, "CRM, mailings"): sales and admin write, others read.
+MAILINGS_READ = {
+    "mailings.view_mailinglist",
+    "mailings.view_subscription",
+    "mailings.view_campaign",
+    "mailings.view_suppression",
+}
+MAILINGS_WRITE = MAILINGS_READ | {
+    "mailings.add_campaign",
+    "mailings.change_campaign",
+    "mailings.send_campaign",
+    "mailings.add_suppression",
+}
 PINNED = {
     TECHNICIAN: VAULT_METADATA
+    | MAILINGS_READ
     | {
         "vault.add_recoveryjob",
         "vault.change_recoveryjob",
         "vault.add_vaultitem",
         "vault.unlock_portal",
     },
-    SALES: set(),
-    PRIVACY_OFFICER: READERS | VAULT_METADATA | {"vault.hold_vaultitem"},
+    SALES: MAILINGS_WRITE,
+    PRIVACY_OFFICER: READERS | VAULT_METADATA | MAILINGS_READ | {"vault.hold_vaultitem"},
     ADMIN: READERS
     | VAULT_METADATA
+    | MAILINGS_WRITE
     | {
         "vault.unlock_portal",
         "vault.export_key_vaultitem",

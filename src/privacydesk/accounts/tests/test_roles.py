@@ -27,6 +27,9 @@ MATRIX = {
     "/staff/register/export.csv": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/policyversion/": {PRIVACY_OFFICER, ADMIN},
     "/staff/policy/processingactivity/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/mailings/": EVERYONE,
+    "/staff/mailings/campaigns/new/": {SALES, ADMIN},
+    "/staff/mailings/suppression/": EVERYONE,
 }
 
 
