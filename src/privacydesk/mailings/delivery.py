@@ -131,7 +131,7 @@ def claim(token: str, *, campaign_id: int | None, size: int) -> list[Delivery]:
         )
     return list(
         Delivery.objects.filter(claim_token=token, state=Delivery.State.CLAIMED, pk__in=ids)
-        .select_related("subscription", "campaign__mailing_list")
+        .select_related("subscription__mailing_list", "campaign__mailing_list")
         .order_by("pk")
     )
 
@@ -194,10 +194,13 @@ class Run:
             _mine(delivery, self.token, Delivery.State.CLAIMED).update(state=Delivery.State.SKIPPED)
             self.report.skipped += 1
             return
-        message = self._renderer(delivery.campaign).message(
-            subscription, unsubscribe=services.unsubscribe_url(subscription)
-        )
+        renderer = self._renderer(delivery.campaign)
+        unsubscribe = services.unsubscribe_url(subscription)
+        message = renderer.message(subscription, unsubscribe=unsubscribe)
         message_id = message.extra_headers["Message-ID"]
+        data = None
+        if self.transport.smtp:  # the prepared bytes; the outbox writes the message itself
+            data = renderer.wire(subscription, unsubscribe=unsubscribe, message_id=message_id)
 
         def handing_over() -> bool:
             return (
@@ -211,7 +214,7 @@ class Run:
 
         self.pacer.wait()
         try:
-            self.transport.send(message, before_commit=handing_over)
+            self.transport.send(message, before_commit=handing_over, data=data)
         except mail.HandoverCancelled:
             self.report.skipped += 1
             return

@@ -24,8 +24,10 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
-#: Stands for the recipient's own unsubscribe link in the rendered template.
+#: Stand for the recipient's own unsubscribe link, address and Message-ID in a prepared message.
 PLACEHOLDER = "https://unsubscribe.invalid/PRIVACYDESK-LINK"
+TO_MARK = "pd-recipient@placeholder.invalid"
+ID_MARK = "<pd-message-id@placeholder.invalid>"
 
 
 def markdown_to_html(text: str) -> str:
@@ -59,6 +61,7 @@ class Renderer:
         self.body_html = markdown_to_html(campaign.markdown)
         self.controller = _controller()
         self._cache: dict[tuple[str, str, bool], tuple[str, str]] = {}
+        self._wire: dict[tuple[str, str], bytes | None] = {}
         self.list_id = list_id(campaign)
 
     def parts(self, lang: str, basis: str, *, test: bool = False) -> tuple[str, str]:
@@ -81,6 +84,45 @@ class Renderer:
                 html = render_to_string("mailings/email.html", context)
             self._cache[key] = (text, html)
         return self._cache[key]
+
+    def prepared(self, lang: str, basis: str) -> bytes | None:
+        """The whole message as SMTP DATA, once per language and basis, with marks where each
+        recipient's address, Message-ID and unsubscribe link go; None when a mark did not come
+        through serialisation intact (a very long line is quoted-printable), and each message
+        is then serialised on its own."""
+        key = (lang, basis)
+        if key not in self._wire:
+            text, html = self.parts(lang, basis)
+            message = self._build(
+                to=TO_MARK, name="", text=text, html=html, unsubscribe=PLACEHOLDER
+            )
+            message.extra_headers["Message-ID"] = ID_MARK
+            data = mail.wire(message)
+            expected = 1 + text.count(PLACEHOLDER) + html.count(PLACEHOLDER)
+            intact = (
+                data.count(f"\r\nTo: {TO_MARK}\r\n".encode()) == 1
+                and data.count(ID_MARK.encode()) == 1
+                and data.count(PLACEHOLDER.encode()) == expected
+            )
+            self._wire[key] = data if intact else None
+        return self._wire[key]
+
+    def wire(
+        self, subscription: Subscription, *, unsubscribe: str, message_id: str
+    ) -> bytes | None:
+        """This recipient's message as SMTP DATA, from :meth:`prepared` (None: serialise it)."""
+        data = self.prepared(subscription.language, subscription.basis)
+        if data is None:
+            return None
+        name = subscription.name
+        to = mail.formataddr((name, subscription.email)) if name else subscription.email
+        mail.check_header("recipient", to)
+        mail.check_header("unsubscribe link", unsubscribe)
+        return (
+            data.replace(f"\r\nTo: {TO_MARK}\r\n".encode(), f"\r\nTo: {to}\r\n".encode())
+            .replace(ID_MARK.encode(), message_id.encode())
+            .replace(PLACEHOLDER.encode(), unsubscribe.encode())
+        )
 
     def message(self, subscription: Subscription, *, unsubscribe: str, connection=None):
         text, html = self.parts(subscription.language, subscription.basis)
