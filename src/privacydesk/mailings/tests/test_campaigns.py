@@ -262,3 +262,24 @@ def test_suppression_survives_erasure_and_key_rotation(settings, smtp, subscribe
     assert not Subscription.objects.filter(email="objector@example.nl").exists()
     assert Suppression.objects.count() == 1
     assert "objector" not in Suppression.objects.get().ref
+
+
+def test_without_email_url_a_campaign_goes_to_the_outbox(settings, subscribe, campaign):
+    """Embedded mode: the demo's subscriber confirms from the outbox and gets the campaign."""
+    import email
+    import email.policy
+
+    settings.EMAIL_BACKEND = "privacydesk.backoffice.outbox.OutboxBackend"
+    subscribe("demo@example.nl")
+    send(campaign)
+    messages = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in sorted(settings.OUTBOX_DIR.iterdir())
+    ]
+    assert [str(m["Subject"]) for m in messages] == [
+        "Bevestig uw aanmelding voor Nieuwsbrief van coMPjoeter", "Nieuws in december",
+    ]  # fmt: skip
+    link = messages[1]["List-Unsubscribe"].strip().strip("<>")
+    assert UNSUB.fullmatch(link)
+    assert messages[1]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert services.status_counts(campaign)["sent"] == 1
