@@ -140,6 +140,25 @@ def _mine(delivery: Delivery, token: str, *states: str):
     return Delivery.objects.filter(pk=delivery.pk, claim_token=token, state__in=states)
 
 
+def _set(delivery: Delivery, token: str, states: tuple[str, ...], **values) -> bool:
+    """``_mine(...).update(**values)`` as one plain statement: it runs twice per message, and
+    the ORM's query building cost more than the database's work. True when the row was ours."""
+    table = Delivery._meta.db_table
+    columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in values)
+    marks = ", ".join(["%s"] * len(states))
+    params = [
+        Delivery._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in values.items()
+    ]
+    sql = (
+        f"UPDATE {connection.ops.quote_name(table)} SET {columns} "  # noqa: S608 - names are ours
+        f"WHERE id = %s AND claim_token = %s AND state IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, delivery.pk, token, *states])
+        return cursor.rowcount == 1
+
+
 class Run:
     """One pass over what is due: claim, send, record; stops when nothing is claimable."""
 
@@ -196,25 +215,29 @@ class Run:
             return
         renderer = self._renderer(delivery.campaign)
         unsubscribe = services.unsubscribe_url(subscription)
-        message = renderer.message(subscription, unsubscribe=unsubscribe)
-        message_id = message.extra_headers["Message-ID"]
+        message_id = mail.new_message_id()
         data = None
-        if self.transport.smtp:  # the prepared bytes; the outbox writes the message itself
+        if self.transport.smtp:  # prepared bytes; the outbox writes a message object itself
             data = renderer.wire(subscription, unsubscribe=unsubscribe, message_id=message_id)
+        message = None
+        if data is None:
+            message = renderer.message(subscription, unsubscribe=unsubscribe, message_id=message_id)
 
         def handing_over() -> bool:
-            return (
-                _mine(delivery, self.token, Delivery.State.CLAIMED).update(
-                    state=Delivery.State.HANDING_OVER,
-                    claimed_at=timezone.now(),
-                    message_id=message_id[:200],
-                )
-                == 1
-            )
+            return _set(
+                delivery, self.token, (Delivery.State.CLAIMED,),
+                state=Delivery.State.HANDING_OVER, claimed_at=timezone.now(),
+                message_id=message_id[:200],
+            )  # fmt: skip
 
         self.pacer.wait()
         try:
-            self.transport.send(message, before_commit=handing_over, data=data)
+            if message is None:
+                self.transport.send_data(
+                    renderer.sender, [subscription.email], data, before_commit=handing_over
+                )
+            else:
+                self.transport.send(message, before_commit=handing_over)
         except mail.HandoverCancelled:
             self.report.skipped += 1
             return

@@ -124,16 +124,28 @@ class Renderer:
             .replace(PLACEHOLDER.encode(), unsubscribe.encode())
         )
 
-    def message(self, subscription: Subscription, *, unsubscribe: str, connection=None):
+    @property
+    def sender(self) -> str:
+        """The envelope sender (MAIL FROM)."""
+        return mail.parseaddr(mail.from_address())[1]
+
+    def message(
+        self, subscription: Subscription, *, unsubscribe: str, message_id: str | None = None,
+        connection=None,
+    ):  # fmt: skip
         text, html = self.parts(subscription.language, subscription.basis)
         return self._build(
             to=subscription.email, name=subscription.name, text=text, html=html,
-            unsubscribe=unsubscribe, connection=connection,
+            unsubscribe=unsubscribe, connection=connection, message_id=message_id,
         )  # fmt: skip
 
-    def _build(self, *, to, name, text, html, unsubscribe, connection=None, test=False):
+    def _build(
+        self, *, to, name, text, html, unsubscribe, connection=None, test=False, message_id=None
+    ):
         mailing_list = self.campaign.mailing_list
         headers = {"List-Id": self.list_id}
+        if message_id:
+            headers["Message-ID"] = message_id
         if unsubscribe:
             headers["List-Unsubscribe"] = f"<{unsubscribe}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -188,16 +188,21 @@ def confirm_url(subscription: Subscription, lang: str | None = None) -> str:
     return absolute(_lang_path(path, lang or subscription.language))
 
 
+_SIGNED_SLOT = "SIGNED-VALUE-SLOT"
+_UNSUBSCRIBE_PREFIXES: dict[tuple[str, str, str], str] = {}
+
+
 def unsubscribe_url(subscription: Subscription, lang: str | None = None) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        path = reverse(
-            "mailings:unsubscribe",
-            kwargs={
-                "slug": subscription.mailing_list.slug,
-                "token": unsubscribe_token(subscription),
-            },
-        )
-    return absolute(_lang_path(path, lang or subscription.language))
+    """The personal unsubscribe link (made for every message of a campaign: the URL around
+    the token is worked out once per list and language)."""
+    lang = lang or subscription.language
+    slug = subscription.mailing_list.slug
+    key = (settings.SITE_URL, slug, lang)
+    if key not in _UNSUBSCRIBE_PREFIXES:
+        with translation.override(settings.LANGUAGE_CODE):
+            path = reverse("mailings:unsubscribe", kwargs={"slug": slug, "token": _SIGNED_SLOT})
+        _UNSUBSCRIBE_PREFIXES[key] = absolute(_lang_path(path, lang))
+    return _UNSUBSCRIBE_PREFIXES[key].replace(_SIGNED_SLOT, unsubscribe_token(subscription))
 
 
 class BadToken(MailingError):

@@ -60,6 +60,11 @@ def _address(what: str, value: str) -> str:
     return value
 
 
+def new_message_id() -> str:
+    """A fresh Message-ID under the sender's domain."""
+    return make_msgid(domain=message_domain())
+
+
 def from_address(from_name: str | None = None) -> str:
     """``DEFAULT_FROM_EMAIL``, with ``from_name`` as its display name when given."""
     _name, addr = parseaddr(settings.DEFAULT_FROM_EMAIL)
@@ -99,7 +104,7 @@ def build(
         if not _HEADER_NAME.match(name):
             raise UnsafeHeader("header name is not a valid field name")
         extra[name] = check_header(f"header {name}", str(value))
-    extra.setdefault("Message-ID", make_msgid(domain=message_domain()))
+    extra.setdefault("Message-ID", new_message_id())
     extra.setdefault("Date", formatdate(localtime=False, usegmt=True))
     message = EmailMultiAlternatives(
         subject=subject,
@@ -230,6 +235,22 @@ class Transport:
             if self.backend.send_messages([message]) != 1:
                 raise Refused(554, "data", "the backend did not take the message")
             return
+        sender = parseaddr(message.from_email)[1]
+        recipients = [parseaddr(a)[1] for a in message.recipients()]
+        self.send_data(sender, recipients, wire(message) if data is None else data,
+                       before_commit=before_commit)  # fmt: skip
+
+    def send_data(
+        self,
+        sender: str,
+        recipients: list[str],
+        data: bytes,
+        *,
+        before_commit: Callable[[], bool] | None = None,
+    ) -> None:
+        """Hand over a message already serialised as SMTP DATA (:func:`wire`): SMTP only."""
+        if not self.smtp:
+            raise TypeError("send_data needs the SMTP backend")
         if self.backend.connection is None:
             self.backend.open()
         smtp = self.backend.connection
@@ -239,7 +260,7 @@ class Transport:
             with contextlib.suppress(OSError):
                 smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            self._dialogue(smtp, message, before_commit, data)
+            self._dialogue(smtp, sender, recipients, data, before_commit)
         except (Refused, HandoverCancelled):
             raise
         except (smtplib.SMTPException, OSError):
@@ -251,10 +272,7 @@ class Transport:
             self.backend.connection.close()
         self.backend.connection = None
 
-    def _dialogue(self, smtp: smtplib.SMTP, message, before_commit, data) -> None:
-        sender = parseaddr(message.from_email)[1]
-        recipients = [parseaddr(a)[1] for a in message.recipients()]
-        data = wire(message) if data is None else data
+    def _dialogue(self, smtp: smtplib.SMTP, sender, recipients, data, before_commit) -> None:
         smtp.ehlo_or_helo_if_needed()
         code, reply = smtp.mail(sender)
         if code != 250:
