@@ -175,3 +175,20 @@ def test_unconfirmed_signups_are_deleted_once_the_link_expired(newsletter, smtp,
 def test_no_list_no_500(client, db):
     assert client.get("/newsletter/").status_code == 404
     assert post(Client(), {"email": "a@example.nl"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("address", "kept"),
+    [
+        ("203.0.113.45", "203.0.113.0"),
+        ("::ffff:203.0.113.45", "203.0.113.0"),
+        ("2001:db8:abcd:12:3456::1", "2001:db8:abcd::"),
+        ("fe80::1%eth0", "fe80::"),
+        ("not an address", ""),
+        (None, ""),
+    ],
+)
+def test_ip_addresses_are_kept_truncated(address, kept):
+    from privacydesk.redaction import truncate_ip
+
+    assert truncate_ip(address) == kept
