@@ -7,8 +7,11 @@ from django.conf import settings
 
 from privacydesk.audit.tests.support import audit_log_flushable
 from privacydesk.testing import make_staff, sign_in_verified
+from privacydesk.testing.smtp import smtp, smtp_sink
 
-__all__ = ["audit_log_flushable"]  # autouse: lets transactional tests empty the audit log
+# audit_log_flushable (autouse) lets transactional tests empty the audit log; smtp and
+# smtp_sink are the real SMTP server every app's tests may use (privacydesk.testing.smtp).
+__all__ = ["audit_log_flushable", "smtp", "smtp_sink"]
 
 
 # Argon2 is the production hasher; hashing with it for every test user cost about three

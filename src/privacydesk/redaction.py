@@ -190,3 +190,23 @@ class RedactPersonalData(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+#: Where an IP address is kept as evidence (proof of consent), it is kept truncated: the
+#: network, not the device. IPv4 keeps its first three bytes (/24), IPv6 its first 48 bits
+#: (a site); an IPv4 client seen on a dual-stack socket (``::ffff:a.b.c.d``) counts as IPv4.
+IPV4_KEEP_BITS = 24
+IPV6_KEEP_BITS = 48
+
+
+def truncate_ip(value: str | None) -> str:
+    """``value`` truncated to its network (``192.0.2.0``, ``2001:db8:1::``); "" if no address."""
+    try:
+        address = ipaddress.ip_address((value or "").strip().split("%", 1)[0])
+    except ValueError:
+        return ""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    bits = IPV4_KEEP_BITS if address.version == 4 else IPV6_KEEP_BITS
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False).network_address)

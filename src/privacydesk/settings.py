@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "privacydesk.crm",
     "privacydesk.registers",
     "privacydesk.promises",
+    "privacydesk.mailings",
     "privacydesk.backoffice",
 ]
 
@@ -247,6 +248,21 @@ RIGHTS_KEYWORD = "persoonsgegevens"
 RIGHTS_VERIFY_SECONDS = conf.env_int("PRIVACYDESK_RIGHTS_VERIFY_HOURS", 72, minimum=1) * 3600
 RIGHTS_PACKAGE_SECONDS = conf.env_int("PRIVACYDESK_RIGHTS_PACKAGE_DAYS", 14, minimum=1) * 86400
 RIGHTS_FORM_LIMIT = conf.env_int("PRIVACYDESK_RIGHTS_FORM_LIMIT", 5, minimum=1)
+# --- Newsletter (P6): docs/operations.md, "Newsletter".
+MAILINGS_CONFIRM_HOURS = conf.env_int("PRIVACYDESK_MAILINGS_CONFIRM_HOURS", 72, minimum=1)
+MAILINGS_RATE = conf.env_int("PRIVACYDESK_MAILINGS_RATE", 10, minimum=0)  # messages/s, 0: no limit
+MAILINGS_RETRY_SECONDS = conf.env_int("PRIVACYDESK_MAILINGS_RETRY_SECONDS", 300, minimum=0)
+MAILINGS_MAX_ATTEMPTS = conf.env_int("PRIVACYDESK_MAILINGS_MAX_ATTEMPTS", 5, minimum=1)
+MAILINGS_CLAIM_SECONDS = conf.env_int("PRIVACYDESK_MAILINGS_CLAIM_SECONDS", 120, minimum=1)
+MAILINGS_TICK_SECONDS = conf.env_int("PRIVACYDESK_MAILINGS_TICK_SECONDS", 60, minimum=1)
+MAILINGS_PUBLIC_LIST = conf.env_str("PRIVACYDESK_MAILINGS_PUBLIC_LIST", "nieuwsbrief")
+MAILINGS_SIGNUP_WINDOW_SECONDS = 3600
+MAILINGS_SIGNUP_LIMIT_PER_IP = conf.env_int(
+    "PRIVACYDESK_MAILINGS_SIGNUPS_PER_NETWORK", 20, minimum=1
+)
+MAILINGS_SIGNUP_LIMIT_PER_ADDRESS = conf.env_int(
+    "PRIVACYDESK_MAILINGS_SIGNUPS_PER_ADDRESS", 3, minimum=1
+)
 
 # --- Security headers (P3). CSP everywhere; production adds HSTS and secure cookies.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("", include("privacydesk.consent.urls")),
     path("", include("privacydesk.tracking.urls")),
     path("", include("privacydesk.rights.urls")),
+    path("", include("privacydesk.mailings.urls")),
     path("", views.public_home, name="home"),
     prefix_default_language=False,
 )

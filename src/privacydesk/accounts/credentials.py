@@ -11,7 +11,7 @@ Nobody sets another person's password, and no secret is shown again after enrolm
   sign-in, which needs their own password.
 
 Each of these is audited and tells the person by e-mail, through the one e-mail sender
-(``django.core.mail``: SMTP, or the outbox in embedded mode). Messages that carry a link are
+(``privacydesk.spine.mail``: SMTP, or the outbox in embedded mode). Messages that carry a link are
 marked so the back office's outbox reader does not show them to staff (backoffice/outbox.py).
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from privacydesk.audit.services import actor_for, record
+from privacydesk.spine import mail
 from privacydesk.spine.mail import SIGN_IN_LINK_HEADER
 
 
@@ -64,7 +64,7 @@ def _send(user, *, subject: str, template: str, context: dict, secret_link: bool
         },
     )
     headers = {SIGN_IN_LINK_HEADER: "1"} if secret_link else {}
-    EmailMessage(subject, body, None, [user.email], headers=headers).send()
+    mail.send(user.email, str(subject), body, headers=headers)
 
 
 def _send_link(*, user, by, base_url: str, action: str, subject: str, template: str) -> None:

@@ -1,6 +1,6 @@
 """E-mail to the customer about their recovery job, through the one e-mail sender (P4, P12).
 
-Django's ``send_mail`` with the configured backend (SMTP from ``EMAIL_URL``, or the local
+``privacydesk.spine.mail.send`` with the configured backend (SMTP from ``EMAIL_URL``, or the local
 outbox). The link goes by e-mail; the PIN never does: it is handed over at intake in person
 or on the printed intake receipt, so a read mailbox alone opens nothing.
 """
@@ -11,11 +11,11 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from privacydesk.audit.services import record
+from privacydesk.spine import mail
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ def send_link(job, link: str, *, actor: str, reissued: bool = False) -> bool:
         subject = render_to_string("vault/link_subject.txt", context).strip()
         body = render_to_string("vault/link.txt", context)
     try:
-        send_mail(subject, body, None, [job.contact_email])
-    except (smtplib.SMTPException, OSError):
+        mail.send(job.contact_email, subject, body)
+    except (smtplib.SMTPException, OSError, mail.UnsafeHeader):
         log.warning("the download link e-mail for recovery job %s could not be sent", job.pk)
         return False
     record(

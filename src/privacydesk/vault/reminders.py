@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from privacydesk.audit.services import record
+from privacydesk.spine import mail
 from privacydesk.vault import links, sizes
 from privacydesk.vault.models import RecoveryJob, VaultItem
 
@@ -127,8 +127,8 @@ def _deliver(reminder: _Reminder) -> bool:
         pk=reminder.job_id, reminder_claimed_at=reminder.claimed_at
     )
     try:
-        send_mail(reminder.subject, reminder.body, None, [reminder.to])
-    except (smtplib.SMTPException, OSError):
+        mail.send(reminder.to, reminder.subject, reminder.body)
+    except (smtplib.SMTPException, OSError, mail.UnsafeHeader):
         log.warning("the reminder for recovery job %s could not be sent", reminder.job_id)
         claimed.update(reminder_claimed_at=None)  # the next run tries again
         return False

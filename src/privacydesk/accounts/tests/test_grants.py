@@ -51,20 +51,35 @@ REGISTERS_KEEP = REGISTERS_READ | {
     for action in ("add", "change")
     for model in ("disclosure", "processor", "breach")
 }
+# The newsletter (DESIGN.md section 7, "CRM, mailings"): sales and admin write, others read.
+MAILINGS_READ = {
+    "mailings.view_mailinglist",
+    "mailings.view_subscription",
+    "mailings.view_campaign",
+    "mailings.view_suppression",
+}
+MAILINGS_WRITE = MAILINGS_READ | {
+    "mailings.add_campaign",
+    "mailings.change_campaign",
+    "mailings.send_campaign",
+    "mailings.add_suppression",
+}
 PINNED = {
     TECHNICIAN: VAULT_METADATA
     | CRM_READ
+    | MAILINGS_READ
     | {
         "vault.add_recoveryjob",
         "vault.change_recoveryjob",
         "vault.add_vaultitem",
         "vault.unlock_portal",
     },
-    SALES: CRM_WRITE,
+    SALES: CRM_WRITE | MAILINGS_WRITE,
     PRIVACY_OFFICER: READERS
     | VAULT_METADATA
     | RIGHTS_READ
     | CRM_READ
+    | MAILINGS_READ
     | REGISTERS_KEEP
     | {
         "vault.hold_vaultitem",
@@ -79,6 +94,7 @@ PINNED = {
     | VAULT_METADATA
     | RIGHTS_READ
     | CRM_WRITE
+    | MAILINGS_WRITE
     | REGISTERS_READ
     | {
         "promises.view_promisecheck",

@@ -48,6 +48,9 @@ MATRIX = {
     "/staff/registers/breaches/": {PRIVACY_OFFICER, ADMIN},
     "/staff/registers/breaches/new/": {PRIVACY_OFFICER},
     "/staff/promises/": {PRIVACY_OFFICER, ADMIN},
+    "/staff/mailings/": EVERYONE,
+    "/staff/mailings/campaigns/new/": {SALES, ADMIN},
+    "/staff/mailings/suppression/": EVERYONE,
 }
 # Pages of one record, made first: a contact ({pk}) of an organisation ({org}).
 CRM_RECORD_MATRIX = {

@@ -1,0 +1,325 @@
+"""Sending campaigns: every recipient exactly once, as far as SMTP allows (issue 10 item 4).
+
+A :class:`~privacydesk.mailings.models.Delivery` row per recipient moves through its states
+with conditional updates, each committed on its own:
+
+1. **claim** — ``queued`` (due) → ``claimed`` with this run's random token, a batch at a
+   time: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, and on SQLite the same select in a
+   write transaction (``BEGIN IMMEDIATE``) followed by ``UPDATE … WHERE state='queued'``, so two
+   workers never claim one row. A claim older than ``MAILINGS_CLAIM_SECONDS`` was left by a
+   worker that died (or stalled) and may be claimed again.
+2. **handing over** — the message's content went over the SMTP connection (MAIL, RCPT, DATA);
+   right before the final ``.`` that asks the server to accept it, ``claimed`` → ``handing_over``
+   *with our token* is committed. If that update finds nothing (the row was reclaimed, or the
+   address was suppressed meanwhile) the connection is dropped without the dot and the server
+   discards the message.
+3. **sent** — after the server's 250 reply: ``handing_over`` → ``sent``.
+
+A worker killed before step 2 committed leaves a claim that the next run takes over: the
+server never accepted that message (no duplicate, nobody missed). The one window left is
+between step 2's commit and step 3's: the server may have accepted the message or not, and
+nothing on our side can tell. Such a row becomes ``unknown`` once its claim is stale and is
+**not** sent again (at most once: a subscriber never gets a campaign twice; staff see the
+count). The window is one SMTP reply long, microseconds to milliseconds per message.
+
+Refusals: 4xx (and a lost connection) puts the row back to ``queued`` after a growing delay
+(``MAILINGS_RETRY_SECONDS`` times 2^(attempt-1), at most ``MAILINGS_MAX_ATTEMPTS``); a 5xx for the
+recipient (RCPT) is a bounce: ``bounced`` and the address suppressed; a 5xx for the message
+itself (DATA) is ``failed`` without suppression, since the address was not refused. One SMTP
+connection is reused for the whole run, and sending is paced to ``MAILINGS_RATE`` messages
+per second (0: as fast as the server takes them).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from privacydesk.audit.services import record
+from privacydesk.mailings import render, services
+from privacydesk.mailings.models import Campaign, Delivery, Subscription, Suppression
+from privacydesk.spine import mail
+
+log = logging.getLogger(__name__)
+BATCH = 200
+#: Connection failures in a row after which a run stops (the server is down); the rows stay
+#: queued for the next run.
+MAX_CONNECTION_FAILURES = 3
+ACTOR = "system:mailings"
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    retried: int = 0
+    bounced: int = 0
+    failed: int = 0
+    skipped: int = 0
+    unknown: int = 0
+    finished: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "sent": self.sent,
+            "retried": self.retried,
+            "bounced": self.bounced,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "unknown": self.unknown,
+            "finished": self.finished,
+        }
+
+
+class Pacer:
+    """At most ``rate`` messages per second (0: no limit), without drifting."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next > now:
+            time.sleep(self.next - now)
+            now = self.next
+        self.next = max(self.next, now - self.interval) + self.interval
+
+
+def _stale_cutoff(now):
+    return now - timedelta(seconds=settings.MAILINGS_CLAIM_SECONDS)
+
+
+def mark_unknown(now=None) -> int:
+    """Rows left ``handing_over`` by a worker that died: accepted or not, nobody knows."""
+    now = now or timezone.now()
+    return Delivery.objects.filter(
+        state=Delivery.State.HANDING_OVER, claimed_at__lt=_stale_cutoff(now)
+    ).update(state=Delivery.State.UNKNOWN)
+
+
+def _claimable(now) -> Q:
+    return Q(state=Delivery.State.QUEUED, next_attempt_at__lte=now) | Q(
+        state=Delivery.State.CLAIMED, claimed_at__lt=_stale_cutoff(now)
+    )
+
+
+def claim(token: str, *, campaign_id: int | None, size: int) -> list[Delivery]:
+    """Claim up to ``size`` due deliveries of campaigns that are sending."""
+    now = timezone.now()
+    rows = Delivery.objects.filter(_claimable(now), campaign__state=Campaign.State.SENDING)
+    if campaign_id is not None:
+        rows = rows.filter(campaign_id=campaign_id)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            rows = rows.select_for_update(skip_locked=True, of=("self",))
+        ids = list(rows.order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        Delivery.objects.filter(_claimable(now), pk__in=ids).update(
+            state=Delivery.State.CLAIMED, claim_token=token, claimed_at=now
+        )
+    return list(
+        Delivery.objects.filter(claim_token=token, state=Delivery.State.CLAIMED, pk__in=ids)
+        .select_related("subscription__mailing_list", "campaign__mailing_list")
+        .order_by("pk")
+    )
+
+
+def _mine(delivery: Delivery, token: str, *states: str):
+    return Delivery.objects.filter(pk=delivery.pk, claim_token=token, state__in=states)
+
+
+def _set(delivery: Delivery, token: str, states: tuple[str, ...], **values) -> bool:
+    """``_mine(...).update(**values)`` as one plain statement: it runs twice per message, and
+    the ORM's query building cost more than the database's work. True when the row was ours."""
+    table = Delivery._meta.db_table
+    columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in values)
+    marks = ", ".join(["%s"] * len(states))
+    params = [
+        Delivery._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in values.items()
+    ]
+    sql = (
+        f"UPDATE {connection.ops.quote_name(table)} SET {columns} "  # noqa: S608 - names are ours
+        f"WHERE id = %s AND claim_token = %s AND state IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, delivery.pk, token, *states])
+        return cursor.rowcount == 1
+
+
+class Run:
+    """One pass over what is due: claim, send, record; stops when nothing is claimable."""
+
+    def __init__(self, *, campaign_id: int | None = None, transport=None):
+        self.campaign_id = campaign_id
+        self.token = get_random_string(32)
+        self.report = Report()
+        self.pacer = Pacer(settings.MAILINGS_RATE)
+        self.transport = transport
+        self.renderers: dict[int, render.Renderer] = {}
+        self.connection_failures = 0
+        rate = settings.MAILINGS_RATE
+        # A batch must be sent well within the claim's lifetime, or other workers take it over.
+        self.batch = (
+            BATCH if rate <= 0 else max(1, min(BATCH, settings.MAILINGS_CLAIM_SECONDS * rate // 2))
+        )
+
+    def __call__(self) -> Report:
+        self.report.unknown += mark_unknown()
+        own = self.transport is None
+        if own:
+            self.transport = mail.Transport()
+        try:
+            while self.connection_failures < MAX_CONNECTION_FAILURES:
+                batch = claim(self.token, campaign_id=self.campaign_id, size=self.batch)
+                if not batch:
+                    break
+                for delivery in batch:
+                    if self.connection_failures >= MAX_CONNECTION_FAILURES:
+                        self._release(delivery)
+                        continue
+                    self.send_one(delivery)
+        finally:
+            if own:
+                self.transport.close()
+        self.report.finished = finish_campaigns()
+        return self.report
+
+    def _renderer(self, campaign: Campaign) -> render.Renderer:
+        if campaign.pk not in self.renderers:
+            self.renderers[campaign.pk] = render.Renderer(campaign)
+        return self.renderers[campaign.pk]
+
+    def _release(self, delivery: Delivery) -> None:
+        _mine(delivery, self.token, Delivery.State.CLAIMED).update(
+            state=Delivery.State.QUEUED, claim_token=""
+        )
+
+    def send_one(self, delivery: Delivery) -> None:
+        subscription = delivery.subscription
+        if subscription.state != Subscription.State.CONFIRMED or subscription.restricted:
+            _mine(delivery, self.token, Delivery.State.CLAIMED).update(state=Delivery.State.SKIPPED)
+            self.report.skipped += 1
+            return
+        renderer = self._renderer(delivery.campaign)
+        unsubscribe = services.unsubscribe_url(subscription)
+        message_id = mail.new_message_id()
+        data = None
+        if self.transport.smtp:  # prepared bytes; the outbox writes a message object itself
+            data = renderer.wire(subscription, unsubscribe=unsubscribe, message_id=message_id)
+        message = None
+        if data is None:
+            message = renderer.message(subscription, unsubscribe=unsubscribe, message_id=message_id)
+
+        def handing_over() -> bool:
+            return _set(
+                delivery, self.token, (Delivery.State.CLAIMED,),
+                state=Delivery.State.HANDING_OVER, claimed_at=timezone.now(),
+                message_id=message_id[:200],
+            )  # fmt: skip
+
+        self.pacer.wait()
+        try:
+            if message is None:
+                self.transport.send_data(
+                    renderer.sender, [subscription.email], data, before_commit=handing_over
+                )
+            else:
+                self.transport.send(message, before_commit=handing_over)
+        except mail.HandoverCancelled:
+            self.report.skipped += 1
+            return
+        except mail.Refused as refused:
+            self.connection_failures = 0
+            self._refused(delivery, refused)
+            return
+        except (smtplib.SMTPException, OSError) as exc:
+            self.connection_failures += 1
+            log.warning("delivery %s: mail server connection failed (%s)", delivery.pk,
+                        type(exc).__name__)  # fmt: skip
+            self._retry(delivery, code=None)
+            return
+        self.connection_failures = 0
+        _mine(delivery, self.token, Delivery.State.HANDING_OVER, Delivery.State.UNKNOWN).update(
+            state=Delivery.State.SENT, sent_at=timezone.now(), smtp_code=250
+        )
+        self.report.sent += 1
+
+    def _refused(self, delivery: Delivery, refused: mail.Refused) -> None:
+        states = (Delivery.State.CLAIMED, Delivery.State.HANDING_OVER)
+        if not refused.permanent:
+            self._retry(delivery, code=refused.code)
+            return
+        if refused.stage == "rcpt":
+            _mine(delivery, self.token, *states).update(
+                state=Delivery.State.BOUNCED, smtp_code=refused.code, attempts=delivery.attempts + 1
+            )
+            services.suppress(
+                delivery.subscription.email, reason=Suppression.Reason.BOUNCED, actor=ACTOR
+            )
+            self.report.bounced += 1
+        else:
+            _mine(delivery, self.token, *states).update(
+                state=Delivery.State.FAILED, smtp_code=refused.code, attempts=delivery.attempts + 1
+            )
+            self.report.failed += 1
+
+    def _retry(self, delivery: Delivery, *, code: int | None) -> None:
+        attempts = delivery.attempts + 1
+        states = (Delivery.State.CLAIMED, Delivery.State.HANDING_OVER)
+        if attempts >= settings.MAILINGS_MAX_ATTEMPTS:
+            _mine(delivery, self.token, *states).update(
+                state=Delivery.State.FAILED, attempts=attempts, smtp_code=code
+            )
+            self.report.failed += 1
+            return
+        delay = settings.MAILINGS_RETRY_SECONDS * 2 ** (attempts - 1)
+        _mine(delivery, self.token, *states).update(
+            state=Delivery.State.QUEUED,
+            attempts=attempts,
+            smtp_code=code,
+            claim_token="",
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        self.report.retried += 1
+
+
+OPEN_STATES = (Delivery.State.QUEUED, Delivery.State.CLAIMED, Delivery.State.HANDING_OVER)
+
+
+def finish_campaigns() -> list[int]:
+    """Campaigns whose every delivery has ended are ``sent``; returns their ids."""
+    done = []
+    for campaign in Campaign.objects.filter(state=Campaign.State.SENDING):
+        if campaign.deliveries.filter(state__in=OPEN_STATES).exists():
+            continue
+        with transaction.atomic():
+            updated = Campaign.objects.filter(pk=campaign.pk, state=Campaign.State.SENDING).update(
+                state=Campaign.State.SENT, finished_at=timezone.now()
+            )
+            if updated:
+                record(
+                    actor=ACTOR,
+                    action="mailings.campaign_finished",
+                    obj=campaign,
+                    detail=services.status_counts(campaign),
+                )
+                done.append(campaign.pk)
+    return done
+
+
+def deliver(campaign_id: int | None = None) -> Report:
+    """Send what is due now (of one campaign, or of every campaign that is sending)."""
+    return Run(campaign_id=campaign_id)()

@@ -1,0 +1,26 @@
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from privacydesk.spine.panels import panel
+
+
+@panel
+def mailings_panel(request: HttpRequest) -> dict | None:
+    """Subscribers and campaigns at a glance for everyone who may read the newsletter."""
+    from privacydesk.mailings.models import Campaign, Subscription
+
+    if not request.user.has_perm("mailings.view_campaign"):
+        return None
+    confirmed = Subscription.objects.filter(state=Subscription.State.CONFIRMED).count()
+    sending = Campaign.objects.filter(state=Campaign.State.SENDING).count()
+    return {
+        "title": _("Newsletter"),
+        "lines": [
+            _("%(count)d confirmed subscribers") % {"count": confirmed},
+            _("%(count)d campaigns sending") % {"count": sending},
+        ],
+        "alert": False,
+        "link": reverse("admin:mailings"),
+        "link_text": _("Open the newsletter"),
+    }
