@@ -135,6 +135,16 @@ class Tab:
         self.page.goto(self.url(path), wait_until="load")
         assert self.document_status == status, (path, self.document_status, status)
 
+    def refuse_cookies(self) -> None:
+        """Answer the cookie banner with "Alles weigeren" / "Reject all" when it is shown, as a
+        visitor would before using a form the banner lies over (the banner's own tests are in
+        ``consent/tests``)."""
+        banner = self.page.locator("#pd-consent")
+        if banner.count() and banner.is_visible():
+            name = {"nl": "Alles weigeren", "en": "Reject all"}[self.lang]
+            banner.get_by_role("button", name=name, exact=True).click()
+            banner.wait_for(state="hidden")
+
     def assert_clean(self, where: str) -> None:
         """No failed subresource, console error, CSP violation or horizontal overflow."""
         page = self.page

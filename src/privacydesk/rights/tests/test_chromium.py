@@ -26,6 +26,7 @@ def test_public_request_pages(pages, transactional_db, lang, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     tab = pages.open(lang)
     tab.goto(f"{_prefix(lang)}/privacy/request/")
+    tab.refuse_cookies()
     tab.page.click("main form [type=submit]")  # empty: the form again, with its errors
     tab.page.wait_for_load_state("load")
     assert tab.document_status == 400
