@@ -1,8 +1,9 @@
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from privacydesk.spine.panels import panel
+from privacydesk.spine.panels import panel, public_link
 
 
 @panel
@@ -24,3 +25,11 @@ def mailings_panel(request: HttpRequest) -> dict | None:
         "link": reverse("admin:mailings"),
         "link_text": _("Open the newsletter"),
     }
+
+
+public_link(
+    "mailings:signup",
+    gettext_lazy("Newsletter"),
+    gettext_lazy("News about our services, about once a month; you confirm by e-mail first."),
+    order=20,
+)

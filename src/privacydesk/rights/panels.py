@@ -2,8 +2,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from privacydesk.spine.panels import panel
+from privacydesk.spine.panels import panel, public_link
 
 
 @panel
@@ -37,3 +38,11 @@ def rights_panel(request: HttpRequest) -> dict | None:
         "link": reverse("admin:rights_queue"),
         "link_text": _("Open the requests"),
     }
+
+
+public_link(
+    "rights:form",
+    gettext_lazy("Your privacy rights"),
+    gettext_lazy("Ask to see, correct or erase what we hold about you, or object."),
+    order=30,
+)

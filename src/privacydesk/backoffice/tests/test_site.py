@@ -106,3 +106,16 @@ def test_run_serves_the_site_with_the_worker(tmp_path):
     ]
     assert f"gunicorn.error Listening at: http://127.0.0.1:{port} (" in output
     assert not [line for line in logged if "127.0.0.1" in line]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "words"),
+    [("", ("Nieuwsbrief", "Uw privacyrechten")), ("/en", ("Newsletter", "Your privacy rights"))],
+)
+def test_public_menu_lists_each_installed_apps_public_pages(client, db, prefix, words):
+    """Apps put their public pages in the menu and on the home page (``public_link``)."""
+    page = client.get(f"{prefix}/").content.decode()
+    for word in words:
+        assert page.count(word) >= 2, word  # menu and home page
+    assert f'href="{prefix}/newsletter/"' in page
+    assert f'href="{prefix}/privacy/request/"' in page
