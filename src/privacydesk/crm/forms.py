@@ -89,8 +89,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns name and email (or naam and e-mail), optionally phone, function and "
-            "organisation; separated by ; or ,; UTF-8 or Windows-1252."
+            "Columns name and email (or naam and e-mail), optionally phone, function, "
+            "organisation and newsletter; separated by ; or ,; UTF-8 or Windows-1252."
         ),
         allow_empty_file=True,
     )

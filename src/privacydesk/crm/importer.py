@@ -8,12 +8,19 @@ transaction, so a file is never half imported. Rows are numbered as a spreadshee
   Dutch Windows writes); anything else (UTF-16, binary, NUL bytes) is refused;
 - separator: ``;`` (Dutch Excel) or ``,`` (or a tab), taken from the header line;
 - columns (any order, English or Dutch, any case): name/naam and email/e-mail are required,
-  phone/telefoon, function/functie and organisation/organisatie optional; an unknown column
-  makes the file unusable, so nothing in it is silently dropped;
+  phone/telefoon, function/functie, organisation/organisatie and newsletter/nieuwsbrief
+  optional; an unknown column makes the file unusable, so nothing in it is silently dropped;
 - at most ``MAX_BYTES``.
 
 A row whose address belongs to a contact already is compared with it: the same values are
 "unchanged" (importing a file twice changes nothing), other values update the contact.
+
+The newsletter column (ja/nee, yes/no, 1/0 or empty; anything else rejects the row) asks for
+the soft opt-in of a customer (``crm.newsletter``): a "ja" row whose contact, once imported,
+has an invoice is put on the public list in the same transaction; otherwise the contact is
+imported and the row gets a note saying why it was not subscribed (not a customer, on the
+suppression list, unsubscribed earlier). An address that is already subscribed stays as it
+is, and one that unsubscribed is never added again, so a second import changes nothing.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "organisation": ("organisation", "organization", "organisatie", "company", "bedrijf"),
 }
 REQUIRED = ("name", "email")
+NEWSLETTER = "newsletter"
 
 
 class Unusable(ValueError):
@@ -59,6 +67,10 @@ class Row:
     status: str
     reason: str = ""
     name: str = ""
+    #: Said about a row that was imported: why the contact was not subscribed.
+    note: str = ""
+    #: Put on the newsletter by this import (soft opt-in).
+    subscribed: bool = False
 
 
 @dataclass
@@ -83,15 +95,25 @@ class Report:
         return [r for r in self.rows if r.status == REJECTED]
 
     @property
+    def notes(self) -> list[Row]:
+        return [r for r in self.rows if r.note]
+
+    @property
+    def subscribed(self) -> int:
+        return sum(1 for r in self.rows if r.subscribed)
+
+    @property
     def exit_status(self) -> int:
         return 1 if self.rejected else 0
 
     def as_json(self) -> dict:
-        """The public contract: ``{"imported": n, "unchanged": n, "rejected": [...]}``."""
+        """The public contract: ``{"imported": n, "unchanged": n, "rejected": [...]}``, and
+        ``"notes": [{"row": n, "note": "..."}]`` for imported rows that were not subscribed."""
         return {
             "imported": self.imported,
             "unchanged": self.unchanged,
             "rejected": [{"row": r.row, "reason": r.reason} for r in self.rejected],
+            "notes": [{"row": r.row, "note": r.note} for r in self.notes],
         }
 
 
@@ -153,8 +175,15 @@ def _delimiter(text: str) -> str:
     return best
 
 
+def _known_columns() -> dict[str, tuple[str, ...]]:
+    if newsletter.available():
+        return {**COLUMNS, NEWSLETTER: newsletter.COLUMNS}
+    return COLUMNS
+
+
 def _columns(header: list[str]) -> list[str | None]:
-    known = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
+    columns_known = _known_columns()
+    known = {alias: column for column, aliases in columns_known.items() for alias in aliases}
     columns: list[str | None] = []
     for position, raw in enumerate(header, start=1):
         key = _header_key(raw)
@@ -176,7 +205,7 @@ def _columns(header: list[str]) -> list[str | None]:
                 % {
                     "column": f"“{_shown(raw)}”",
                     "position": position,
-                    "known": ", ".join(COLUMNS),
+                    "known": ", ".join(columns_known),
                 }
             )
         if column in columns:
@@ -224,6 +253,7 @@ LABELS = {
     "phone": lambda: _("phone"),
     "function": lambda: _("function"),
     "organisation": lambda: _("organisation"),
+    NEWSLETTER: lambda: _("newsletter"),
 }
 
 
@@ -266,6 +296,16 @@ def _check(values: dict[str, str], organisations: dict[str, Organisation]) -> tu
             )
         else:
             cleaned["organisation"] = found
+    if NEWSLETTER in values:
+        choice = newsletter.parse_choice(values[NEWSLETTER])
+        if choice is None:
+            problems.append(
+                f"{LABELS[NEWSLETTER]()}: "
+                + _("%(value)s is not one of ja, nee, yes, no, 1, 0 (or empty).")
+                % {"value": f"“{_shown(values[NEWSLETTER])}”"}
+            )
+        else:
+            cleaned[NEWSLETTER] = choice
     return cleaned, "; ".join(problems)
 
 
@@ -354,11 +394,27 @@ def run(data: bytes, *, actor: str, source: str) -> Report:
         report.rows.append(row)
         good.append((row, cleaned))
     report.rows.sort(key=lambda r: r.row)
-    _import(good, report, actor=actor, source=source)
+    wanted = [(row, values) for row, values in good if values.pop(NEWSLETTER, False)]
+    if wanted and newsletter.public_list() is None:
+        raise Unusable(
+            _(
+                "The newsletter list %(list)s does not exist, so nobody can be subscribed: "
+                "create it first, or import the file without the newsletter column."
+            )
+            % {"list": f"“{newsletter.public_list_slug()}”"}
+        )
+    _import(good, report, actor=actor, source=source, newsletter_rows=wanted)
     return report
 
 
-def _import(good: list[tuple[Row, dict]], report: Report, *, actor: str, source: str) -> None:
+def _import(
+    good: list[tuple[Row, dict]],
+    report: Report,
+    *,
+    actor: str,
+    source: str,
+    newsletter_rows: list[tuple[Row, dict]],
+) -> None:
     try:
         with transaction.atomic():
             existing = services.by_email(values["email"] for _row, values in good)
@@ -386,18 +442,20 @@ def _import(good: list[tuple[Row, dict]], report: Report, *, actor: str, source:
                 contact.save()
                 row.status = UPDATED
             Contact.objects.bulk_create(new, batch_size=500)
-            record(
-                actor=actor,
-                action="crm.contacts.imported",
-                detail={
-                    "source": source,
-                    "created": report.count(CREATED),
-                    "updated": report.count(UPDATED),
-                    "unchanged": report.unchanged,
-                    "rejected": len(report.rejected),
-                    "encoding": report.encoding,
-                },
-            )
+            if newsletter_rows:
+                _subscribe(newsletter_rows, actor=actor)
+            detail = {
+                "source": source,
+                "created": report.count(CREATED),
+                "updated": report.count(UPDATED),
+                "unchanged": report.unchanged,
+                "rejected": len(report.rejected),
+                "encoding": report.encoding,
+            }
+            if newsletter_rows:
+                detail["subscribed"] = report.subscribed
+                detail["not_subscribed"] = len(report.notes)
+            record(actor=actor, action="crm.contacts.imported", detail=detail)
     except IntegrityError:
         # Another import or a colleague created one of these contacts at the same moment.
         raise Unusable(
@@ -406,3 +464,30 @@ def _import(good: list[tuple[Row, dict]], report: Report, *, actor: str, source:
                 "Run it again."
             )
         ) from None
+
+
+NOTES = {
+    newsletter.NOT_CUSTOMER: lambda: _("not a customer: needs their own consent"),
+    newsletter.SUPPRESSED: lambda: _("on the suppression list, not subscribed"),
+    newsletter.UNSUBSCRIBED: lambda: _("unsubscribed from the newsletter earlier, not subscribed"),
+    newsletter.UNMAILABLE: lambda: _("the newsletter cannot be sent to this address"),
+}
+
+
+def _subscribe(rows: list[tuple[Row, dict]], *, actor: str) -> None:
+    """The soft opt-in of the "ja" rows whose contact (now imported) has an invoice."""
+    contacts = services.by_email(values["email"] for _row, values in rows)
+    invoices = newsletter.customer_invoices(contacts.values())
+    for row, values in rows:
+        contact = contacts[values["email"].lower()]
+        invoice = invoices.get(contact.pk)
+        outcome = newsletter.soft_opt_in(
+            contact,
+            invoice,
+            source=newsletter.source_for(contact, invoice, row=row.row) if invoice else "",
+            actor=actor,
+        )
+        if outcome == newsletter.SUBSCRIBED:
+            row.subscribed = True
+        elif outcome in NOTES:
+            row.note = NOTES[outcome]()

@@ -15,9 +15,10 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from privacydesk.audit.services import link_subject, record
+from privacydesk.crm import newsletter
 from privacydesk.crm.models import Contact, Interaction, Invoice, Organisation
 from privacydesk.crm.validators import normalise_email, normalise_text
 from privacydesk.spine import registry
@@ -234,11 +235,13 @@ class ContactFile:
     invoices: list[Invoice]
     vault_jobs: list = field(default_factory=list)
     vault_shown: bool = False
+    #: The newsletter section (``crm.newsletter.Section``); None without the newsletter app.
+    newsletter: newsletter.Section | None = None
 
 
 def contact_file(contact: Contact, *, user, actor: str) -> ContactFile:
-    """The contact with its interactions, invoices and (for roles that see the vault) the
-    recovery jobs under the same address; the view is audited."""
+    """The contact with its interactions, invoices, newsletter subscriptions and (for roles
+    that see the vault) the recovery jobs under the same address; the view is audited."""
     found = ContactFile(
         contact=contact,
         interactions=list(contact.interactions.select_related("staff_member")),
@@ -249,12 +252,20 @@ def contact_file(contact: Contact, *, user, actor: str) -> ContactFile:
         ),
     )
     found.vault_shown, found.vault_jobs = vault_jobs_for(contact.email, user=user)
+    found.newsletter = newsletter.section_for(
+        contact, invoices=found.invoices, user=user, lang=translation.get_language()
+    )
+    detail = {}
+    if found.vault_shown:
+        detail["vault_jobs"] = len(found.vault_jobs)
+    if found.newsletter is not None:
+        detail["subscriptions"] = len(found.newsletter.subscriptions)
     record(
         actor=actor,
         action="crm.contact.viewed",
         obj=contact,
         subject=contact.subject(),
-        detail={"vault_jobs": len(found.vault_jobs)} if found.vault_shown else {},
+        detail=detail,
     )
     return found
 

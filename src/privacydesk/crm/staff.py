@@ -16,6 +16,11 @@ urlpatterns = [
         name="crm_interaction_add",
     ),
     path("crm/contacts/<int:contact_id>/invoices/", crm.invoice_add, name="crm_invoice_add"),
+    path(
+        "crm/contacts/<int:contact_id>/newsletter/",
+        crm.newsletter_soft_opt_in,
+        name="crm_contact_newsletter",
+    ),
     path("crm/invoices/<int:invoice_id>/paid/", crm.invoice_paid, name="crm_invoice_paid"),
     path("crm/organisations/", crm.organisations, name="crm_organisations"),
     path(

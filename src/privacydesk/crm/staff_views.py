@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from privacydesk.audit.services import actor_for
-from privacydesk.crm import importer, services
+from privacydesk.crm import importer, newsletter, services
 from privacydesk.crm.forms import (
     ContactForm,
     ImportForm,
@@ -210,6 +210,51 @@ def invoice_paid(request: HttpRequest, invoice_id: int) -> HttpResponse:
     return redirect(reverse("admin:crm_contacts"))
 
 
+@require_POST
+def newsletter_soft_opt_in(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Put a paying customer on the public newsletter under the soft opt-in."""
+    _require(request, WRITE)
+    if not newsletter.available():
+        raise Http404
+    contact = get_object_or_404(Contact.objects.select_related("organisation"), pk=contact_id)
+    outcome = newsletter.add_from_contact_page(contact, actor=actor_for(request.user))
+    level, text = _SOFT_OPT_IN_MESSAGES[outcome]
+    messages.add_message(request, level, text())
+    return redirect(_contact_url(contact) + "#crm-newsletter")
+
+
+_SOFT_OPT_IN_MESSAGES = {
+    newsletter.SUBSCRIBED: (
+        messages.SUCCESS,
+        lambda: _("Added to the newsletter under the soft opt-in of an existing customer."),
+    ),
+    newsletter.ALREADY: (messages.INFO, lambda: _("This address already gets the newsletter.")),
+    newsletter.SUPPRESSED: (
+        messages.ERROR,
+        lambda: _("Not added: the address is on the suppression list and is never mailed again."),
+    ),
+    newsletter.UNSUBSCRIBED: (
+        messages.ERROR,
+        lambda: _("Not added: this address unsubscribed from the newsletter."),
+    ),
+    newsletter.NOT_CUSTOMER: (
+        messages.ERROR,
+        lambda: _(
+            "Not added: the contact has no invoice, so is not a customer; a lead needs their "
+            "own consent on the signup form."
+        ),
+    ),
+    newsletter.NO_LIST: (
+        messages.ERROR,
+        lambda: _("Not added: the newsletter list does not exist yet."),
+    ),
+    newsletter.UNMAILABLE: (
+        messages.ERROR,
+        lambda: _("Not added: the newsletter cannot be sent to this address."),
+    ),
+}
+
+
 # -- merging ---------------------------------------------------------------------------------
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact_merge(request: HttpRequest, contact_id: int) -> HttpResponse:
@@ -385,6 +430,8 @@ def _import_page(request, form, *, report=None, error: str = "", status: int = 2
             report=report,
             error=error,
             max_mb=importer.MAX_BYTES // 1000 // 1000,
+            newsletter_column=newsletter.available(),
+            newsletter_list=newsletter.public_list_slug(),
         ),
         status=status,
     )

@@ -222,12 +222,19 @@ class Run:
         message = None
         if data is None:
             message = renderer.message(subscription, unsubscribe=unsubscribe, message_id=message_id)
+        sent = data if data is not None else mail.wire(message)
+        if not render.unsubscribe_headers_in(sent, unsubscribe):
+            # P6: no campaign message leaves without its own unsubscribe link.
+            log.error("delivery %s: the message lacks its unsubscribe headers", delivery.pk)
+            _mine(delivery, self.token, Delivery.State.CLAIMED).update(state=Delivery.State.FAILED)
+            self.report.failed += 1
+            return
 
         def handing_over() -> bool:
             return _set(
                 delivery, self.token, (Delivery.State.CLAIMED,),
                 state=Delivery.State.HANDING_OVER, claimed_at=timezone.now(),
-                message_id=message_id[:200],
+                message_id=message_id[:200], unsubscribe_headers=True,
             )  # fmt: skip
 
         self.pacer.wait()
@@ -237,7 +244,7 @@ class Run:
                     renderer.sender, [subscription.email], data, before_commit=handing_over
                 )
             else:
-                self.transport.send(message, before_commit=handing_over)
+                self.transport.send(message, before_commit=handing_over, data=sent)
         except mail.HandoverCancelled:
             self.report.skipped += 1
             return

@@ -176,6 +176,9 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    #: The message handed over carried this recipient's own ``List-Unsubscribe`` link and the
+    #: RFC 8058 ``List-Unsubscribe-Post`` header: read from the bytes sent (the P6 evidence).
+    unsubscribe_headers = models.BooleanField(_("unsubscribe headers sent"), default=False)
 
     class Meta:
         verbose_name = _("delivery")

@@ -57,7 +57,15 @@ register(
     ModelData(
         model="mailings.Delivery",
         activity="newsletter",
-        fields=("campaign", "state", "attempts", "sent_at", "smtp_code", "message_id"),
+        fields=(
+            "campaign",
+            "state",
+            "attempts",
+            "sent_at",
+            "smtp_code",
+            "message_id",
+            "unsubscribe_headers",
+        ),
         parent="mailings.Subscription",
         parent_field="subscription",
         restrict_field="subscription__restricted",

@@ -8,6 +8,8 @@ message only gets its own unsubscribe link and headers (RFC 2369 ``List-Id``,
 
 from __future__ import annotations
 
+import re
+
 import markdown as markdown_lib
 import nh3
 from django.conf import settings
@@ -163,6 +165,26 @@ class Renderer:
             from_name=mailing_list.sender,
             connection=connection,
         )
+
+
+_FOLD = re.compile(rb"\r\n[ \t]+")
+
+
+def unsubscribe_headers_in(data: bytes, unsubscribe: str) -> bool:
+    """Whether the message as SMTP DATA carries exactly one ``List-Unsubscribe`` header with
+    this recipient's own link and the RFC 8058 ``List-Unsubscribe-Post`` header (read from
+    the bytes that are sent, so a template or serialisation change cannot drop them unseen)."""
+    end = data.find(b"\r\n\r\n")
+    head = _FOLD.sub(b" ", data[: end if end >= 0 else len(data)])
+    found: dict[bytes, list[bytes]] = {}
+    for line in head.split(b"\r\n"):
+        name, colon, value = line.partition(b":")
+        if colon:
+            found.setdefault(name.strip().lower(), []).append(value.strip())
+    return bool(unsubscribe) and (
+        found.get(b"list-unsubscribe") == [f"<{unsubscribe}>".encode()]
+        and found.get(b"list-unsubscribe-post") == [b"List-Unsubscribe=One-Click"]
+    )
 
 
 def message_for(

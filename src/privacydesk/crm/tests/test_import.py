@@ -40,18 +40,18 @@ def reasons(report: importer.Report) -> dict[int, str]:
 
 def test_good_rows_are_imported_and_a_second_import_changes_nothing(acme):
     report = run(GOOD)
-    assert report.as_json() == {"imported": 2, "unchanged": 0, "rejected": []}
+    assert report.as_json() == {"imported": 2, "unchanged": 0, "rejected": [], "notes": []}
     jan = Contact.objects.get(email="jan@acme.example")
     assert (jan.name, jan.phone, jan.function, jan.organisation) == (
         "Jan de Boer", "06-12345678", "Inkoop", acme,
     )  # fmt: skip
     before = list(Contact.objects.values_list("pk", "updated_at"))
     again = run(GOOD)
-    assert again.as_json() == {"imported": 0, "unchanged": 2, "rejected": []}
+    assert again.as_json() == {"imported": 0, "unchanged": 2, "rejected": [], "notes": []}
     assert list(Contact.objects.values_list("pk", "updated_at")) == before
     # A changed value updates the contact; an empty cell leaves its value alone.
     changed = run("naam;e-mail;functie\nJan de Boer;JAN@acme.example;Directeur\n")
-    assert changed.as_json() == {"imported": 1, "unchanged": 0, "rejected": []}
+    assert changed.as_json() == {"imported": 1, "unchanged": 0, "rejected": [], "notes": []}
     jan.refresh_from_db()
     assert (jan.function, jan.phone) == ("Directeur", "06-12345678")
     assert AuditEntry.objects.filter(action="crm.contacts.imported").count() == 3
@@ -121,7 +121,7 @@ def test_bom_semicolons_and_latin1_are_read(db, data, encoding, delimiter):
         (b"name;email;age\nJan;j@acme.example;40\n", "Unknown column “age” (column 3)"),
         (b"name;phone\nJan;0612345678\n", "The column email is missing."),
         (b"name;email;naam\nJan;j@acme.example;Jan\n", "Column name appears twice."),
-        (b"name;email;newsletter\nJan;j@acme.example;ja\n", "newsletter app is not installed"),
+        (b"name;email;newsletter\nJan;j@acme.example;ja\n", "list “nieuwsbrief” does not exist"),
         (b'name;email\n"Jan;j@acme.example\n', "not valid CSV"),
     ],
 )
@@ -160,7 +160,7 @@ def test_exit_status_and_json_of_the_command(acme, tmp_path, staff):
     user = staff("sales")
     assert command(str(path), "--json", "--user", user.username) == (
         0,
-        json.dumps({"imported": 2, "unchanged": 0, "rejected": []}) + "\n",
+        json.dumps({"imported": 2, "unchanged": 0, "rejected": [], "notes": []}) + "\n",
         "",
     )
     entry = AuditEntry.objects.filter(action="crm.contacts.imported").latest("id")
@@ -176,6 +176,7 @@ def test_exit_status_and_json_of_the_command(acme, tmp_path, staff):
         "imported": 0,
         "unchanged": 2,
         "rejected": [{"row": 4, "reason": "e-mail: Enter a valid e-mail address."}],
+        "notes": [],
     }
     code, out, _ = command(str(path))
     assert code == 1 and "row 4: e-mail: Enter a valid e-mail address." in out

@@ -2,9 +2,11 @@
 
 Exit status 0: every row imported (or unchanged); 1: some rows rejected, the others imported;
 2: the file is unusable (size, encoding, header) and nothing was imported. ``--json`` prints
-``{"imported": n, "unchanged": n, "rejected": [{"row": n, "reason": "..."}]}`` (an unusable
-file adds ``"error"``). ``--user`` (default ``PRIVACYDESK_USER``) names the sales or admin
-staff member the audit log records; without it the import is recorded as ``system:cli``.
+``{"imported": n, "unchanged": n, "rejected": [{"row": n, "reason": "..."}], "notes": [{"row":
+n, "note": "..."}]}`` (notes: imported rows whose newsletter "ja" was not carried out, and
+why; an unusable file adds ``"error"``). ``--user`` (default ``PRIVACYDESK_USER``) names the
+sales or admin staff member the audit log records; without it the import is recorded as
+``system:cli``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ class Command(BaseCommand):
             help="import contacts from a CSV file (exit 0 all, 1 some rejected, 2 unusable)",
             parents=[user_option(suppress=True, help=USER_HELP)],
         )
-        imp.add_argument("file", type=Path, help="CSV: name;email[;phone;function;organisation]")
+        imp.add_argument(
+            "file",
+            type=Path,
+            help="CSV: name;email[;phone;function;organisation;newsletter]",
+        )
         imp.add_argument("--json", action="store_true", help="print the report as JSON")
 
     @no_translations
@@ -48,7 +54,13 @@ class Command(BaseCommand):
             if as_json:
                 self.stdout.write(
                     json.dumps(
-                        {"imported": 0, "unchanged": 0, "rejected": [], "error": str(exc)},
+                        {
+                            "imported": 0,
+                            "unchanged": 0,
+                            "rejected": [],
+                            "notes": [],
+                            "error": str(exc),
+                        },
                         ensure_ascii=False,
                     )
                 )
@@ -64,8 +76,13 @@ class Command(BaseCommand):
                 f"rejected {len(report.rejected)} (read as {report.encoding}, "
                 f"separator {report.delimiter!r})"
             )
-            for row in report.rejected:
-                self.stdout.write(f"row {row.row}: {row.reason}")
+            if report.subscribed:
+                self.stdout.write(f"added to the newsletter (soft opt-in): {report.subscribed}")
+            for row in report.rows:
+                if row.status == importer.REJECTED:
+                    self.stdout.write(f"row {row.row}: {row.reason}")
+                elif row.note:
+                    self.stdout.write(f"row {row.row} (imported, note): {row.note}")
         if report.exit_status:
             sys.exit(report.exit_status)
 
