@@ -478,6 +478,7 @@ def _subscribe(rows: list[tuple[Row, dict]], *, actor: str) -> None:
     """The soft opt-in of the "ja" rows whose contact (now imported) has an invoice."""
     contacts = services.by_email(values["email"] for _row, values in rows)
     invoices = newsletter.customer_invoices(contacts.values())
+    mailing_list = newsletter.public_list()
     for row, values in rows:
         contact = contacts[values["email"].lower()]
         invoice = invoices.get(contact.pk)
@@ -486,6 +487,7 @@ def _subscribe(rows: list[tuple[Row, dict]], *, actor: str) -> None:
             invoice,
             source=newsletter.source_for(contact, invoice, row=row.row) if invoice else "",
             actor=actor,
+            mailing_list=mailing_list,
         )
         if outcome == newsletter.SUBSCRIBED:
             row.subscribed = True

@@ -110,17 +110,23 @@ def source_for(contact: Contact, invoice: Invoice, *, row: int | None = None) ->
     return f"crm contact {contact.pk} invoice {invoice.number}"
 
 
-def soft_opt_in(contact: Contact, invoice: Invoice | None, *, source: str, actor: str) -> str:
-    """Put ``contact`` on the public list under the soft opt-in; returns the outcome
-    (``SUBSCRIBED``, ``ALREADY``, ``SUPPRESSED``, ``UNSUBSCRIBED``, ``NOT_CUSTOMER``,
-    ``NO_LIST`` or ``UNMAILABLE``). The subscription and its proof are audited by the
-    newsletter (``mailings.soft_opt_in``)."""
+def soft_opt_in(
+    contact: Contact,
+    invoice: Invoice | None,
+    *,
+    source: str,
+    actor: str,
+    mailing_list=None,
+) -> str:
+    """Put ``contact`` on the public list (or ``mailing_list``) under the soft opt-in; returns
+    the outcome (``SUBSCRIBED``, ``ALREADY``, ``SUPPRESSED``, ``UNSUBSCRIBED``,
+    ``NOT_CUSTOMER``, ``NO_LIST`` or ``UNMAILABLE``). The suppression list is asked first: a
+    suppressed address is not to be approached at all, customer or not. The subscription and
+    its proof are audited by the newsletter (``mailings.soft_opt_in``)."""
     from privacydesk.mailings import services as mailings
     from privacydesk.mailings.models import Subscription
 
-    if invoice is None:
-        return NOT_CUSTOMER
-    mailing_list = public_list()
+    mailing_list = mailing_list or public_list()
     if mailing_list is None:
         return NO_LIST
     try:
@@ -129,6 +135,8 @@ def soft_opt_in(contact: Contact, invoice: Invoice | None, *, source: str, actor
         return UNMAILABLE
     if mailings.is_suppressed(address):
         return SUPPRESSED
+    if invoice is None:
+        return NOT_CUSTOMER
     existing = Subscription.objects.filter(mailing_list=mailing_list, email=address).first()
     if existing is not None and existing.state == Subscription.State.CONFIRMED:
         return ALREADY

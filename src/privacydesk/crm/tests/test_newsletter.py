@@ -149,6 +149,7 @@ FILE = (
     "Sam Stop;sam@acme.example;yes\n"  # a customer on the suppression list: a note
     "Nina Nee;nina@acme.example;nee\n"  # a customer who is not to be added
     "Leeg;leeg@acme.example;\n"
+    "Stop Lead;stop@elders.example;1\n"  # a lead on the suppression list: that note
 )
 
 
@@ -157,14 +158,16 @@ def test_the_newsletter_column_subscribes_customers_and_notes_the_others(custome
     invoice(sam, "2026-043")
     invoice(contact("Nina Nee", "nina@acme.example"), "2026-044")
     mailings.suppress("sam@acme.example", reason="objected", actor="anonymous")
+    mailings.suppress("stop@elders.example", reason="unsubscribed", actor="anonymous")
     report = run(FILE)
     assert report.as_json() == {
-        "imported": 2,
+        "imported": 3,
         "unchanged": 3,
         "rejected": [],
         "notes": [
             {"row": 3, "note": "not a customer: needs their own consent"},
             {"row": 4, "note": "on the suppression list, not subscribed"},
+            {"row": 7, "note": "on the suppression list, not subscribed"},
         ],
     }
     assert report.subscribed == 1 and report.exit_status == 0
@@ -177,7 +180,7 @@ def test_the_newsletter_column_subscribes_customers_and_notes_the_others(custome
         f"crm import row 2 contact {customer.pk} invoice 2026-042"
     )
     entry = AuditEntry.objects.filter(action="crm.contacts.imported").latest("id")
-    assert (entry.detail["subscribed"], entry.detail["not_subscribed"]) == (1, 2)
+    assert (entry.detail["subscribed"], entry.detail["not_subscribed"]) == (1, 3)
 
     # Importing the same file again changes nothing: no second subscription, proof or audit
     # entry of a soft opt-in; the suppressed address is still on no list.
@@ -187,13 +190,15 @@ def test_the_newsletter_column_subscribes_customers_and_notes_the_others(custome
     )
     again = run(FILE)
     assert again.as_json()["imported"] == 0 and again.subscribed == 0
-    assert [n["row"] for n in again.as_json()["notes"]] == [3, 4]
+    assert [n["row"] for n in again.as_json()["notes"]] == [3, 4, 7]
     assert list(Subscription.objects.values_list("email", flat=True)) == ["jan@acme.example"]
     assert before == (
         ConsentProof.objects.count(),
         AuditEntry.objects.filter(action="mailings.soft_opt_in").count(),
     )
-    assert not Subscription.objects.filter(email="sam@acme.example").exists()
+    assert not Subscription.objects.filter(
+        email__in=["sam@acme.example", "stop@elders.example"]
+    ).exists()
 
 
 def test_an_unsubscribed_customer_is_never_added_again_by_an_import(customer):
