@@ -1,6 +1,6 @@
 """Charts for the staff analytics, drawn on the server as SVG (no script, no external host).
 
-Every chart is an ``<svg role="img">`` with a ``<title>`` naming what it shows and a
+Every chart is an ``<svg role="img">`` with an ``aria-label`` naming what it shows and a
 ``<title>`` per bar with its exact figure (shown on hover, read by screen readers); the page
 gives the same figures as a table under it. Colours come from classes that
 ``static/tracking/analytics.css`` fills, so the Content Security Policy (``'self'``, no inline
@@ -18,11 +18,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 560
 HEIGHT = 230
-LEFT = 44
+LEFT = 68
 RIGHT = 12
 TOP = 12
 BOTTOM = 30
 FONT = 13
+TICKS = 4  # steps on the vertical axis
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,15 @@ class Series:
 
 
 def nice_max(value: float) -> int:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1)."""
-    if value <= 1:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return int(step * power)
-    return int(10 * power)
+    """The top of a count axis with four equal, whole steps of 1, 2 or 5 times a power of
+    ten (or 25 and up): 5 page views get 0, 2, 4, 6, 8; 90 get 0, 25, 50, 75, 100."""
+    wanted = max(value, 1) / TICKS
+    power = 10 ** max(math.floor(math.log10(wanted)), 0)
+    steps = (1, 2, 2.5, 5, 10) if power >= 10 else (1, 2, 5, 10)
+    for step in steps:
+        if step * power >= wanted:
+            return int(step * power * TICKS)
+    return int(10 * power * TICKS)  # not reached: 10 * power is always enough
 
 
 def _fmt(x: float) -> str:
@@ -51,13 +53,12 @@ def _fmt(x: float) -> str:
 
 def _frame(title: str, inner: list[str], css: str) -> SafeString:
     return format_html(
-        '<svg class="pd-chart {}" role="img" viewBox="0 0 {} {}" '
-        'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">'
-        "<title>{}</title>{}</svg>",
+        '<svg class="pd-chart {}" role="img" aria-label="{}" viewBox="0 0 {} {}" '
+        'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">{}</svg>',
         css,
+        title,
         WIDTH,
         HEIGHT,
-        title,
         mark_safe("".join(inner)),  # noqa: S308 - every part is built from escaped values
     )
 
@@ -66,9 +67,9 @@ def _axis(top_value: int, percent: bool = False) -> list[str]:
     """Horizontal grid lines with their values on the left, and the base line."""
     parts = []
     plot_h = HEIGHT - TOP - BOTTOM
-    for i in range(5):
-        value = top_value * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    for i in range(TICKS + 1):
+        value = top_value * i / TICKS
+        y = TOP + plot_h - plot_h * i / TICKS
         label = f"{_fmt(value)}%" if percent else _fmt(value) if value % 1 else str(int(value))
         parts.append(
             f'<line class="pd-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_fmt(y)}" '
@@ -80,22 +81,23 @@ def _axis(top_value: int, percent: bool = False) -> list[str]:
 
 
 def _x_labels(labels: Sequence[str], slot: float) -> list[str]:
-    """At most about seven labels under the bars, evenly spread, the last one always."""
+    """At most about seven labels under the bars, evenly spread and the last one always; every
+    other one is marked ``pd-alt``, which a narrow screen leaves out (analytics.css)."""
     if not labels:
         return []
     every = max(1, math.ceil(len(labels) / 7))
-    shown = set(range(len(labels) - 1, -1, -every))
+    shown = sorted(range(len(labels) - 1, -1, -every))
     parts = []
-    for i in sorted(shown):
+    for n, i in enumerate(reversed(shown)):
         x = LEFT + slot * (i + 0.5)
-        anchor = "end" if i == len(labels) - 1 and len(labels) > 1 else "middle"
-        if i == 0 and len(labels) > 1:
-            anchor = "start"
-            x = LEFT + slot * i
-        if anchor == "end":
-            x = LEFT + slot * (i + 1)
+        anchor = "middle"
+        if i == len(labels) - 1 and len(labels) > 1:
+            anchor, x = "end", LEFT + slot * (i + 1)
+        elif i == 0 and len(labels) > 1:
+            anchor, x = "start", LEFT
+        css = "pd-axis pd-alt" if n % 2 else "pd-axis"
         parts.append(
-            f'<text class="pd-axis" x="{_fmt(x)}" y="{HEIGHT - 8}" text-anchor="{anchor}" '
+            f'<text class="{css}" x="{_fmt(x)}" y="{HEIGHT - 8}" text-anchor="{anchor}" '
             f'font-size="{FONT}">{escape(labels[i])}</text>'
         )
     return parts
@@ -186,8 +188,8 @@ def meter(value: int, top_value: int, *, css: str, label: str) -> SafeString:
     """A small horizontal bar for a table row (top pages, downloads)."""
     share = value / top_value if top_value else 0
     return format_html(
-        '<svg class="pd-meter" role="img" viewBox="0 0 100 10" preserveAspectRatio="none" '
-        'xmlns="http://www.w3.org/2000/svg"><title>{}</title>'
+        '<svg class="pd-meter" role="img" aria-label="{}" viewBox="0 0 100 10" '
+        'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
         '<rect class="pd-meter-back" x="0" y="0" width="100" height="10"/>'
         '<rect class="{}" x="0" y="0" width="{}" height="10"/></svg>',
         label,

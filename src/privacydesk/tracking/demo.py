@@ -3,19 +3,26 @@
 - three visitors' cookie decisions and the page views of the one who accepted tracking;
 - two gated downloads with three questions each (public contract): the checklist asks name,
   e-mail address and company; the whitepaper e-mail address, phone number and job title, so
-  a visitor who accepted tracking and took the checklist is asked only the two new ones.
+  a visitor who accepted tracking and took the checklist is asked only the two new ones;
+- four weeks of visits (decisions, page views, downloads that name no one), so that the
+  analytics page has something to show.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from privacydesk.consent import services as consent
 from privacydesk.consent.models import ConsentRecord
 from privacydesk.tracking import downloads, services
-from privacydesk.tracking.models import Download
+from privacydesk.tracking.models import Delivery, Download
 
 DEMO_SITE = "https://demo.compjoeter.example"
+HISTORY_SITE = "https://www.demo.compjoeter.example"
+PAGES = ["/", "/diensten/", "/diensten/gegevensherstel/", "/downloads/", "/privacy/", "/contact/"]
 AGENT = "Mozilla/5.0 (demo)"
 
 DOWNLOADS = [
@@ -54,7 +61,7 @@ DOWNLOADS = [
 
 
 def load(*, console) -> list[str]:
-    return _consent_decisions() + _gated_downloads()
+    return _consent_decisions() + _gated_downloads() + _four_weeks()
 
 
 def _consent_decisions() -> list[str]:
@@ -101,6 +108,51 @@ def _gated_downloads() -> list[str]:
     if not made:
         return []
     return [f"Gated downloads: {', '.join(made)} (3 questions each) at /downloads/"]
+
+
+def _four_weeks() -> list[str]:
+    """Decisions and page views on each of the last 28 days (a fixed pattern, not random)."""
+    if ConsentRecord.objects.filter(origin=HISTORY_SITE).exists():
+        return []
+    version = consent.banner_version()
+    now = timezone.now()
+    offered = list(Download.objects.order_by("pk"))
+    decisions = events = 0
+    for days_ago in range(28, 0, -1):
+        day = now - timedelta(days=days_ago)
+        choices = [("accept_all", False)] * (1 + days_ago % 3) + [("reject_all", False)] * (
+            1 + days_ago % 2
+        )
+        if days_ago % 4 == 0:
+            choices.append(("save", False))
+        if days_ago % 5 == 0:
+            choices.append(("reject_all", True))
+        for n, (action, gpc) in enumerate(choices):
+            at = day + timedelta(minutes=37 * n)
+            rec = consent.decide(
+                consent.Decision(
+                    action, action == "save", action == "accept_all", version, "nl", gpc
+                ),
+                user_agent=AGENT,
+                ip_address="192.0.2.20",
+                origin=HISTORY_SITE,
+                now=at,
+            )
+            decisions += 1
+            if not rec.tracking:
+                continue
+            seen = [
+                services.parse(
+                    {"c": str(rec.consent_id), "t": "pageview", "u": f"{HISTORY_SITE}{path}"},
+                    ip_address="192.0.2.20",
+                    now=at + timedelta(seconds=40 * i),
+                )
+                for i, path in enumerate(PAGES[: 2 + (days_ago + n) % 4])
+            ]
+            events += services.write([e for e in seen if e is not None])
+        if offered and days_ago % 2 == 0:
+            Delivery.objects.create(download=offered[days_ago // 2 % len(offered)], at=day)
+    return [f"Website: {decisions} cookie decisions and {events} page views over four weeks"]
 
 
 def pdf(lines: list[str]) -> bytes:

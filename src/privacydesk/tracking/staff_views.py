@@ -193,6 +193,7 @@ def visitor_detail(request: HttpRequest, visitor_id: str) -> HttpResponse:
             _("Visitor %(id)s") % {"id": str(key)[:8]},
             found=found,
             answers=answers,
+            lang=get_language(),
             can_contacts=request.user.has_perm("crm.view_contact"),
         ),
     )

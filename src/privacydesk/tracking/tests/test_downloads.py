@@ -354,8 +354,13 @@ def test_a_withdrawal_racing_a_form_is_seen(client, two, decide):
 # -- demo ------------------------------------------------------------------------------------
 def test_demo_loads_two_downloads_with_three_questions_once(db):
     lines = demo.load(console=None)
-    assert lines[-1].startswith("Gated downloads: ")
+    assert lines[1].startswith("Gated downloads: ")
+    assert lines[2].startswith("Website: ")
     assert [len(d.questions) for d in Download.objects.all()] == [3, 3]
     assert demo.load(console=None) == []
     assert Download.objects.count() == 2
-    assert consent.counts_by_kind()["accept_all"] == 1
+    # Four weeks of decisions: every kind, some with GPC, none of them valid for tracking
+    # without the server's record saying so.
+    counts = consent.counts_by_kind()
+    assert counts["accept_all"] > 20 and counts["reject_all"] > 20 and counts["gpc"] >= 5
+    assert Delivery.objects.filter(profile__isnull=False).count() == 0
