@@ -243,6 +243,11 @@ TRACKING_VISITOR_PER_MINUTE = conf.env_int(
 TRACKING_ADDRESS_PER_MINUTE = conf.env_int(
     "PRIVACYDESK_TRACKING_ADDRESS_PER_MINUTE", 1200, minimum=1
 )
+# Gated downloads: how long the signed link to a file works, the largest file staff may
+# upload, and how many download forms one client address may send per minute.
+DOWNLOADS_LINK_HOURS = conf.env_int("PRIVACYDESK_DOWNLOADS_LINK_HOURS", 24, minimum=1)
+DOWNLOADS_MAX_MB = conf.env_int("PRIVACYDESK_DOWNLOADS_MAX_MB", 50, minimum=1)
+DOWNLOADS_PER_MINUTE = conf.env_int("PRIVACYDESK_DOWNLOADS_PER_MINUTE", 20, minimum=1)
 # --- Data-subject requests (P14): the mailbox polled for 'persoonsgegevens', link lifetimes.
 IMAP_URL = conf.imap(env_value=conf.env_secret("IMAP_URL"))
 RIGHTS_KEYWORD = "persoonsgegevens"

@@ -64,6 +64,10 @@ MAILINGS_WRITE = MAILINGS_READ | {
     "mailings.send_campaign",
     "mailings.add_suppression",
 }
+# Tracking (DESIGN.md section 7, "tracking data"): sales and admin see aggregates and keep the
+# gated downloads; the privacy officer reads single visitors too.
+TRACKING_AGGREGATES = {"tracking.view_analytics"}
+DOWNLOADS_WRITE = {"tracking.view_download", "tracking.add_download", "tracking.change_download"}
 PINNED = {
     TECHNICIAN: VAULT_METADATA
     | CRM_READ
@@ -74,7 +78,7 @@ PINNED = {
         "vault.add_vaultitem",
         "vault.unlock_portal",
     },
-    SALES: CRM_WRITE | MAILINGS_WRITE,
+    SALES: CRM_WRITE | MAILINGS_WRITE | TRACKING_AGGREGATES | DOWNLOADS_WRITE,
     PRIVACY_OFFICER: READERS
     | VAULT_METADATA
     | RIGHTS_READ
@@ -86,6 +90,10 @@ PINNED = {
         "consent.view_consentrecord",
         "tracking.view_visitor",
         "tracking.view_event",
+        "tracking.view_profile",
+        "tracking.view_delivery",
+        "tracking.view_analytics",
+        "tracking.view_download",
         "rights.add_request",
         "rights.change_request",
         "promises.view_promisecheck",
@@ -96,6 +104,8 @@ PINNED = {
     | CRM_WRITE
     | MAILINGS_WRITE
     | REGISTERS_READ
+    | TRACKING_AGGREGATES
+    | DOWNLOADS_WRITE
     | {
         "promises.view_promisecheck",
         "consent.view_consentrecord",

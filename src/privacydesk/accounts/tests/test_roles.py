@@ -51,6 +51,12 @@ MATRIX = {
     "/staff/mailings/": EVERYONE,
     "/staff/mailings/campaigns/new/": {SALES, ADMIN},
     "/staff/mailings/suppression/": EVERYONE,
+    "/staff/tracking/": {SALES, PRIVACY_OFFICER, ADMIN},
+    "/staff/tracking/?days=365": {SALES, PRIVACY_OFFICER, ADMIN},
+    "/staff/tracking/?days=not-a-number": {SALES, PRIVACY_OFFICER, ADMIN},
+    "/staff/tracking/downloads/": {SALES, PRIVACY_OFFICER, ADMIN},
+    "/staff/tracking/downloads/new/": {SALES, ADMIN},
+    "/staff/tracking/visitors/": {PRIVACY_OFFICER},
 }
 # Pages of one record, made first: a contact ({pk}) of an organisation ({org}).
 CRM_RECORD_MATRIX = {

@@ -110,7 +110,10 @@ def test_run_serves_the_site_with_the_worker(tmp_path):
 
 @pytest.mark.parametrize(
     ("prefix", "words"),
-    [("", ("Nieuwsbrief", "Uw privacyrechten")), ("/en", ("Newsletter", "Your privacy rights"))],
+    [
+        ("", ("Downloads", "Nieuwsbrief", "Uw privacyrechten")),
+        ("/en", ("Downloads", "Newsletter", "Your privacy rights")),
+    ],
 )
 def test_public_menu_lists_each_installed_apps_public_pages(client, db, prefix, words):
     """Apps put their public pages in the menu and on the home page (``public_link``)."""
@@ -118,4 +121,5 @@ def test_public_menu_lists_each_installed_apps_public_pages(client, db, prefix, 
     for word in words:
         assert page.count(word) >= 2, word  # menu and home page
     assert f'href="{prefix}/newsletter/"' in page
+    assert f'href="{prefix}/downloads/"' in page
     assert f'href="{prefix}/privacy/request/"' in page
