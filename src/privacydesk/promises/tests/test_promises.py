@@ -45,10 +45,11 @@ def test_a_healthy_installation_keeps_every_built_promise(healthy, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == [f"P{n}" for n in range(1, 16)]
     status = {line.split()[0]: line.split()[1] for line in lines}
-    assert {p for p, s in status.items() if s == "ok"} == {
-        "P1", "P3", "P4", "P5", "P8", "P9", "P12", "P13", "P15"
-    }  # fmt: skip
-    assert status["P6"] == status["P7"] == status["P14"] == "not-built"
+    # P6 is the newsletter's (mailings/promises.py): not built until that app checks it.
+    assert {p for p, s in status.items() if s == "ok"} - {"P6"} == {
+        f"P{n}" for n in range(1, 16)
+    } - {"P6"}
+    assert status["P6"] in ("ok", "not-built")
     assert "FAILED" not in status.values()
     assert PromiseCheck.objects.count() == 15
 

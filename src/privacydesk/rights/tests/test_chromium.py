@@ -17,6 +17,9 @@ from privacydesk.testing.browser import LANGUAGES, staff_session
 pytestmark = pytest.mark.browser
 
 
+REJECT = {"nl": "Alles weigeren", "en": "Reject all"}
+
+
 def _prefix(lang: str) -> str:
     return "" if lang == "nl" else "/en"
 
@@ -26,6 +29,9 @@ def test_public_request_pages(pages, transactional_db, lang, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     tab = pages.open(lang)
     tab.goto(f"{_prefix(lang)}/privacy/request/")
+    # The cookie banner of the public site first (it covers the form on a phone).
+    tab.page.get_by_role("button", name=REJECT[lang], exact=True).click()
+    tab.page.wait_for_selector("#pd-consent", state="detached")
     tab.page.click("main form [type=submit]")  # empty: the form again, with its errors
     tab.page.wait_for_load_state("load")
     assert tab.document_status == 400
@@ -48,6 +54,15 @@ def test_public_request_pages(pages, transactional_db, lang, settings):
     tab.check_here("rights-verified")
     req.refresh_from_db()
     assert req.state == "open"
+    access = services.create(
+        kind="access", channel="web", actor="system:test", email="jan@example.nl", language=lang
+    )
+    tab.goto(services.verification_path(access))
+    tab.page.click("main form [type=submit]")
+    tab.page.wait_for_load_state("load")
+    tab.check_here("rights-verified-access")  # the package is on its way
+    access.refresh_from_db()
+    assert access.state == "processing"
     tab.check(f"{_prefix(lang)}/privacy/request/verify/nonsense/", "rights-bad-link", status=404)
 
 
@@ -81,8 +96,14 @@ def test_privacy_officer_pages(pages, transactional_db, lang):
         raw=b"x",
         arrived_at=timezone.now(),
     )
-    services.verify(reqs[0], actor="system:test")
+    services.verify(reqs[0], actor="system:test")  # an access request: queued for the worker
     services.carry_out(reqs[0], actor="system:test")  # answered: steps and history to show
+    unconfirmed = services.create(
+        kind="erasure", channel="web", actor="system:test", email="niemand@example.nl"
+    )
+    services.expire_unverified(now=timezone.now() + timedelta(days=4))  # the queue says so
+    assert Request.objects.get(pk=unconfirmed.pk).state == "expired"
+    services.create(kind="restriction", channel="web", actor="system:test", email="b@example.nl")
     assert Request.objects.get(pk=reqs[0].pk).state == "answered"
     tab = pages.open(lang, session_cookie=staff_session(officer))
     tab.check_with_axe("/staff/rights/?show=all", "rights-queue")
