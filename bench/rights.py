@@ -160,11 +160,14 @@ def fill_tracking(events: int, now) -> None:
 
 
 def person(email: str):
+    import secrets
+
     from privacydesk.accounts.roles import TECHNICIAN
     from privacydesk.testing import make_staff
     from privacydesk.vault import services as vault
 
-    technician = make_staff(TECHNICIAN)
+    # A name of its own: the PostgreSQL database keeps the users of earlier runs.
+    technician = make_staff(TECHNICIAN, username=f"bench-{secrets.token_hex(4)}")
     job = vault.create_job(
         contact_email=email, device="Laptop", technician=technician, actor="system:bench"
     ).job

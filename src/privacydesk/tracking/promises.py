@@ -3,9 +3,9 @@
 For every stored event, the consent record in force at the event's time (the newest record
 of its consent id made at or before it) must allow tracking and be less than 12 months old
 then. A visitor whose newest decision refuses tracking keeps no events: a withdrawal erases
-them at once (``services.on_decision``). One query over the events, each finding its record
-through the consent id's index, grouped by that record; the records are then judged once
-each, against the latest event they cover.
+them at once (``services.on_decision``). The events are read grouped by visitor and merged
+with the consent records in consent id order (:func:`check_events`), so the check costs one
+pass over each table, not one lookup per event.
 
 Not checked: that the record was made under the banner version current at the event's time
 (the versions of the past are not kept, only the current one), which ``accept`` and
@@ -14,70 +14,101 @@ Not checked: that the record was made under the banner version current at the ev
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Subquery
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Count, Max, Min
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from privacydesk.consent.models import ConsentRecord
 from privacydesk.consent.services import VALID_FOR
 from privacydesk.spine.promises import Finding, keeps
-from privacydesk.tracking.models import Event, Visitor
+from privacydesk.tracking.models import Event
 
 SHOWN = 10
+CHUNK = 5000
 
 
-def events_without_consent() -> tuple[int, list[int]]:
-    """(events checked, per consent record that did not allow them, the first such event)."""
-    governing = ConsentRecord.objects.filter(
-        consent_id=OuterRef("visitor_id"), at__lte=OuterRef("at")
-    ).order_by("-at", "-id")
-    groups = (
-        Event.objects.order_by()
-        .annotate(record=Subquery(governing.values("id")[:1]))
-        .values("record")
-        .annotate(count=Count("id"), first=Min("id"), last=Max("at"))
-        .values_list("record", "count", "first", "last")
+@dataclass
+class Outcome:
+    checked: int = 0  # events
+    bad: list[int] = field(default_factory=list)  # the first such event per visitor
+    kept_after_withdrawal: int = 0  # visitors
+
+
+def check_events() -> Outcome:
+    """Every event against the consent records of its visitor.
+
+    One pass over the events grouped by visitor (count, first and last time) and one over the
+    consent records, both in consent id order, merged: a visitor whose events all lie in an
+    unbroken run of records that allow tracking, from the one in force at the first event
+    until the last, each valid until the next, is fine without looking at single events;
+    only the others' events are read one by one."""
+    outcome = Outcome()
+    events = (
+        Event.objects.order_by("visitor_id")
+        .values("visitor_id")
+        .annotate(count=Count("id"), first=Min("at"), last=Max("at"))
+        .values_list("visitor_id", "count", "first", "last")
     )
-    groups = list(groups)
-    records = ConsentRecord.objects.in_bulk([g[0] for g in groups if g[0] is not None])
-    checked, bad = 0, []
-    for record_id, count, first_id, last_at in groups:
-        checked += count
-        rec = records.get(record_id)
-        if rec is None or not rec.tracking:
-            bad.append(first_id)
-        elif rec.at + VALID_FOR <= last_at:
-            bad.append(_first_after_expiry(rec))
-    return checked, sorted(bad)
-
-
-def _first_after_expiry(rec: ConsentRecord) -> int:
-    """The first event ``rec`` governs that came after it expired."""
-    events = Event.objects.filter(visitor_id=rec.consent_id, at__gte=rec.at + VALID_FOR)
-    following = (
-        ConsentRecord.objects.filter(consent_id=rec.consent_id, at__gt=rec.at)
-        .order_by("at", "id")
-        .first()
+    records = ConsentRecord.objects.order_by("consent_id", "at", "id").values_list(
+        "consent_id", "at", "tracking"
     )
-    if following is not None:
-        events = events.filter(at__lt=following.at)
-    return events.order_by("at", "id").values_list("id", flat=True).first()
+    grouped = groupby(records.iterator(chunk_size=CHUNK), key=lambda r: r[0])
+    current = next(grouped, None)
+    for visitor, count, first, last in events.iterator(chunk_size=CHUNK):
+        outcome.checked += count
+        while current is not None and current[0] < visitor:
+            current = next(grouped, None)
+        mine = []
+        if current is not None and current[0] == visitor:
+            mine = [(at, tracking) for _cid, at, tracking in current[1]]
+            current = next(grouped, None)
+        if mine and not mine[-1][1]:
+            outcome.kept_after_withdrawal += 1
+        if not _covered(mine, first, last):
+            found = _first_uncovered(visitor, mine)
+            if found is not None:
+                outcome.bad.append(found)
+    outcome.bad.sort()
+    return outcome
 
 
-def kept_after_withdrawal() -> int:
-    """Visitors with events whose newest consent decision refuses tracking."""
-    later = ConsentRecord.objects.filter(consent_id=OuterRef("consent_id"), id__gt=OuterRef("id"))
-    refused = ConsentRecord.objects.filter(tracking=False).exclude(Exists(later))
-    return (
-        Visitor.objects.filter(id__in=refused.values("consent_id"))
-        .filter(Exists(Event.objects.filter(visitor_id=OuterRef("id"))))
-        .count()
-    )
+def _governing(spans: list[tuple], moment) -> int | None:
+    """Index of the record in force at ``moment`` (the last made at or before it)."""
+    at_or_before = [i for i, (at, _tracking) in enumerate(spans) if at <= moment]
+    return at_or_before[-1] if at_or_before else None
+
+
+def _covered(spans: list[tuple], first, last) -> bool:
+    start = _governing(spans, first)
+    if start is None:
+        return False
+    for i in range(start, len(spans)):
+        at, tracking = spans[i]
+        if at > last:
+            break
+        ends = spans[i + 1][0] if i + 1 < len(spans) and spans[i + 1][0] <= last else last
+        if not tracking or at + VALID_FOR <= ends:
+            return False
+    return True
+
+
+def _first_uncovered(visitor, spans: list[tuple]) -> int | None:
+    for pk, at in (
+        Event.objects.filter(visitor_id=visitor).order_by("at", "id").values_list("id", "at")
+    ):
+        i = _governing(spans, at)
+        if i is None or not spans[i][1] or spans[i][0] + VALID_FOR <= at:
+            return pk
+    return None
 
 
 @keeps("P7")
 def no_event_without_consent() -> Finding:
-    checked, bad = events_without_consent()
+    outcome = check_events()
+    checked, bad, kept = outcome.checked, outcome.bad, outcome.kept_after_withdrawal
     problems = []
     if bad:
         ids = ", ".join(str(pk) for pk in bad[:SHOWN])
@@ -87,7 +118,6 @@ def no_event_without_consent() -> Finding:
                 ids=ids,
             )
         )
-    kept = kept_after_withdrawal()
     if kept:
         problems.append(
             format_lazy(_("{count} visitors keep events after withdrawing consent"), count=kept)

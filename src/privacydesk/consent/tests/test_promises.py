@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from privacydesk.consent import promises
 from privacydesk.policy import services as policy
 from privacydesk.policy.schema import Cookie, Text
+
+
+@pytest.fixture(autouse=True)
+def _evidence_in_english():
+    """The evidence is compared in English (the CLI's language; the board shows Dutch too)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from privacydesk.policy import promises, services
 from privacydesk.policy.schema import Text
 from privacydesk.spine import registry
+
+
+@pytest.fixture(autouse=True)
+def _evidence_in_english():
+    """The evidence is compared in English (the CLI's language; the board shows Dutch too)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from privacydesk.audit.models import AuditEntry
 from privacydesk.jobs.worker import Worker
@@ -20,6 +20,14 @@ from privacydesk.rights.models import Request
 from privacydesk.spine.roles import PRIVACY_OFFICER, TECHNICIAN
 from privacydesk.testing import make_staff
 from privacydesk.vault import services as vault
+
+
+@pytest.fixture(autouse=True)
+def _evidence_in_english():
+    """The evidence is compared in English (the CLI's language; the board shows Dutch too)."""
+    with translation.override("en"):
+        yield
+
 
 CUSTOMER = "piet.puk@example.nl"
 
@@ -87,7 +95,7 @@ def test_requests_nobody_confirmed_expire_after_the_link(client, db, settings, s
     assert services.expire_unverified() == 0
     later = timezone.now() + timedelta(hours=1, minutes=1)
     queue = staff_client(PRIVACY_OFFICER).get("/staff/rights/").content.decode()
-    assert "the link expires" in queue  # the open row says until when it can be confirmed
+    assert "de link verloopt op" in queue  # the open row says until when it can be confirmed
     assert services.expire_unverified(now=later) == 1
     assert services.expire_unverified(now=later) == 0
     req.refresh_from_db()
@@ -101,7 +109,7 @@ def test_requests_nobody_confirmed_expire_after_the_link(client, db, settings, s
     req.refresh_from_db()
     assert req.state == "expired"
     page = staff_client(PRIVACY_OFFICER).get("/staff/rights/").content.decode()
-    assert "1 request expired unconfirmed in the last 30 days" in page
+    assert "1 verzoek is de afgelopen 30 dagen onbevestigd verlopen" in page
     assert f"#{req.pk}<" not in page  # not among the open requests...
     assert (
         f"#{req.pk}<"

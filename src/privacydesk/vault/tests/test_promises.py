@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+from django.utils import translation
+
 from privacydesk.vault import keyring, promises, storage
 from privacydesk.vault.models import RecoveryJob
+
+
+@pytest.fixture(autouse=True)
+def _evidence_in_english():
+    """The evidence is compared in English (the CLI's language; the board shows Dutch too)."""
+    with translation.override("en"):
+        yield
 
 
 def test_with_nothing_stored_the_check_encrypts_a_file_of_its_own(db):
