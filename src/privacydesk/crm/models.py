@@ -181,6 +181,9 @@ class Invoice(models.Model):
         ordering = ["-date", "-number"]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
+        # A data-subject request finds a customer's invoices by address
+        # (``customer_email__ieq``); the contact's own address has its unique index.
+        indexes = [models.Index(Lower("customer_email"), name="crm_invoice_email_lower")]
 
     def __str__(self) -> str:
         return self.number

@@ -34,7 +34,7 @@ register(
             "created_at",
             "updated_at",
         ),
-        lookups={"email": "email__iexact", "phone": "phone"},
+        lookups={"email": "email__ieq", "phone": "phone"},
         retention_field="last_contact_on",
         retention_filter={"invoices__isnull": True},
         erasure="delete",
@@ -66,7 +66,7 @@ register(
             "amount_incl_vat",
             "paid",
         ),
-        lookups={"email": "customer_email__iexact"},
+        lookups={"email": "customer_email__ieq"},
         retention_field="date",
         erasure="keep",
         keep_reason=(

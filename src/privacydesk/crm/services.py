@@ -247,7 +247,7 @@ def contact_file(contact: Contact, *, user, actor: str) -> ContactFile:
         interactions=list(contact.interactions.select_related("staff_member")),
         invoices=list(
             Invoice.objects.filter(
-                Q(contact=contact) | Q(customer_email__iexact=contact.email)
+                Q(contact=contact) | Q(customer_email__ieq=contact.email)
             ).select_related("organisation")
         ),
     )

@@ -3,6 +3,8 @@
 A request's legal start is the moment it was received (``received_at``): the web form's
 submission, the message's arrival in the mailbox, the date on a letter or of a call. Its
 deadline is one calendar month later (``deadlines.py``), extended by at most two months.
+A request from the form or the mailbox waits until the requester confirms the address; one
+nobody confirmed within the link's lifetime expires (``services.expire_unverified``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Request(models.Model):
         FAILED = "failed", _("a step failed")
         ANSWERED = "answered", _("answered")
         REFUSED = "refused", _("refused")
+        EXPIRED = "expired", _("expired: the address was not confirmed")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel)
@@ -81,7 +84,11 @@ class Request(models.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.state in (self.State.ANSWERED, self.State.REFUSED)
+        return self.state in CLOSED
+
+
+#: A request in one of these states is finished: nothing more is done for it.
+CLOSED = (Request.State.ANSWERED, Request.State.REFUSED, Request.State.EXPIRED)
 
 
 class Attachment(models.Model):

@@ -11,15 +11,13 @@ from privacydesk.spine.panels import panel, public_link
 def rights_panel(request: HttpRequest) -> dict | None:
     """Privacy officer and admin: open requests, those near their deadline and overdue ones."""
     from privacydesk.rights import deadlines
-    from privacydesk.rights.models import Request
+    from privacydesk.rights.models import CLOSED, Request
     from privacydesk.rights.staff_views import VIEW
 
     if not request.user.has_perm(VIEW):
         return None
     today = timezone.localdate()
-    open_requests = Request.objects.exclude(
-        state__in=[Request.State.ANSWERED, Request.State.REFUSED]
-    )
+    open_requests = Request.objects.exclude(state__in=CLOSED)
     near = late = 0
     for req in open_requests.only("due_on", "extended_to"):
         st = deadlines.status(req.deadline, today=today)

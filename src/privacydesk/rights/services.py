@@ -188,16 +188,88 @@ def request_for_token(token: str) -> Request | None:
     return req
 
 
+#: What the worker carries out on its own once the requester confirmed the address: access
+#: and portability only read, and what they hand over goes to the confirmed address through
+#: a signed, expiring link (withheld disclosures stay out, ``registers/privacy.py``). Every
+#: other kind waits for the privacy officer: erasure cannot be undone, and whether the
+#: person is who they say (Art. 12(6): reasonable doubts may call for more proof) and whether
+#: a legal hold or a legal duty keeps data is for a person to judge; rectification needs the
+#: corrections, restriction and objection a look at what they stop.
+AUTOMATIC = (Request.Kind.ACCESS, Request.Kind.PORTABILITY)
+
+
 @transaction.atomic
 def verify(req: Request, *, actor: str) -> bool:
-    """The requester proved control of the address; False when it was verified before."""
+    """The requester proved control of the address; False when it was verified before.
+
+    An access or portability request is then queued for the worker (:data:`AUTOMATIC`), which
+    builds the package and mails the link; the others wait in the privacy officer's queue."""
     updated = Request.objects.filter(pk=req.pk, state=Request.State.UNVERIFIED).update(
         state=Request.State.OPEN, verified_at=timezone.now()
     )
     if updated:
         req.refresh_from_db()
         record(actor=actor, action="rights.verified", obj=req, subject=subject_reference(req))
+        if req.kind in AUTOMATIC:
+            start(req, actor="system:rights")
+            req.refresh_from_db()
     return bool(updated)
+
+
+def links_expire_at(reqs) -> dict[int, datetime]:
+    """Per request, when its confirmation link stops working: its lifetime after the request
+    was recorded (the link is sent then; a mailbox message may be recorded a while after it
+    arrived)."""
+    lifetime = timedelta(seconds=settings.RIGHTS_VERIFY_SECONDS)
+    return {pk: at + lifetime for pk, at in _recorded_at(reqs).items()}
+
+
+def _recorded_at(reqs) -> dict[int, datetime]:
+    from privacydesk.audit.models import AuditEntry
+
+    reqs = list(reqs)
+    entries = AuditEntry.objects.filter(
+        action="rights.received",
+        object_type=Request._meta.label,
+        object_id__in=[str(r.pk) for r in reqs],
+    ).values_list("object_id", "at")
+    recorded = {int(pk): at for pk, at in entries}
+    return {r.pk: max(r.received_at, recorded.get(r.pk, r.received_at)) for r in reqs}
+
+
+def unconfirmed_past_link(*, now: datetime | None = None) -> list[Request]:
+    """Unverified requests whose confirmation link has expired."""
+    now = now or timezone.now()
+    lifetime = timedelta(seconds=settings.RIGHTS_VERIFY_SECONDS)
+    candidates = list(
+        Request.objects.filter(state=Request.State.UNVERIFIED, received_at__lt=now - lifetime)
+    )
+    recorded = _recorded_at(candidates)
+    return [r for r in candidates if recorded[r.pk] + lifetime < now]
+
+
+def expire_unverified(*, now: datetime | None = None, actor: str = "system:rights") -> int:
+    """Close the requests nobody confirmed within the link's lifetime (``RIGHTS_VERIFY_HOURS``).
+
+    Until the address is confirmed there is no request to answer: the form can be filled in
+    with anyone's address. Nothing is mailed (the address may not be the requester's); the
+    queue shows the expired requests, and the rights-requests retention applies from now."""
+    now = now or timezone.now()
+    expired = 0
+    for req in unconfirmed_past_link(now=now):
+        with transaction.atomic():
+            if Request.objects.filter(pk=req.pk, state=Request.State.UNVERIFIED).update(
+                state=Request.State.EXPIRED, closed_at=now
+            ):
+                record(
+                    actor=actor,
+                    action="rights.expired",
+                    obj=req,
+                    subject=subject_reference(req),
+                    detail={"hours": settings.RIGHTS_VERIFY_SECONDS // 3600},
+                )
+                expired += 1
+    return expired
 
 
 def send_verification(req: Request, *, base: str | None = None, outcome: str = "verify") -> bool:

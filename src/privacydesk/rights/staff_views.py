@@ -7,6 +7,9 @@ Every page that shows a request is audited.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +26,7 @@ from privacydesk.audit.services import actor_for, record
 from privacydesk.policy.holds import subject_holds
 from privacydesk.rights import deadlines, services
 from privacydesk.rights.forms import CorrectionForm, ExtendForm, RefuseForm, StaffRequestForm
-from privacydesk.rights.models import Attachment, MailboxMessage, Request
+from privacydesk.rights.models import CLOSED, Attachment, MailboxMessage, Request
 from privacydesk.spine import registry
 
 VIEW = "rights.view_request"
@@ -48,6 +51,7 @@ ACTIONS = {
     "rights.rectified": gettext_lazy("Corrected"),
     "rights.overdue": gettext_lazy("Marked overdue"),
     "rights.deadline_warning": gettext_lazy("Deadline warning sent"),
+    "rights.expired": gettext_lazy("Expired: the address was not confirmed in time"),
 }
 ERASURE = {
     "delete": gettext_lazy("erased"),
@@ -87,9 +91,13 @@ def _need(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied
 
 
-def _row(req: Request) -> dict:
+def _row(req: Request, link_until=None) -> dict:
     st = deadlines.status(req.deadline)
-    return {"req": req, "status": st, "open": not req.is_closed}
+    return {"req": req, "status": st, "open": not req.is_closed, "link_until": link_until}
+
+
+#: The queue names the requests that expired unconfirmed in this many last days.
+EXPIRED_SHOWN_DAYS = 30
 
 
 def queue(request: HttpRequest) -> HttpResponse:
@@ -97,9 +105,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     rows = Request.objects.order_by("due_on", "received_at")
     if show != "all":
-        rows = rows.exclude(state__in=[Request.State.ANSWERED, Request.State.REFUSED])
-    rows = [_row(r) for r in rows[:500]]
+        rows = rows.exclude(state__in=CLOSED)
+    rows = list(rows[:500])
+    links = services.links_expire_at([r for r in rows if r.state == Request.State.UNVERIFIED])
+    rows = [_row(r, links.get(r.pk)) for r in rows]
     kept = MailboxMessage.objects.filter(outcome=MailboxMessage.Outcome.UNPARSEABLE)
+    since = timezone.now() - timedelta(days=EXPIRED_SHOWN_DAYS)
+    expired = Request.objects.filter(state=Request.State.EXPIRED, closed_at__gte=since).count()
     record(actor=actor_for(request.user), action="rights.queue_viewed", detail={"count": len(rows)})
     context = {
         **admin.site.each_context(request),
@@ -108,6 +120,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "show": show,
         "kept": kept.order_by("-seen_at")[:50],
         "can_work": request.user.has_perm(WORK),
+        "expired": expired,
+        "expired_days": EXPIRED_SHOWN_DAYS,
+        "link_hours": settings.RIGHTS_VERIFY_SECONDS // 3600,
     }
     return render(request, "rights/staff_queue.html", context)
 
@@ -238,9 +253,17 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
             services.start(req, actor=actor)
             messages.success(request, _("The request is carried out in the background."))
         elif action == "verify":
-            if req.state == Request.State.UNVERIFIED:
-                services.verify(req, actor=actor)
-                messages.success(request, _("Marked as verified."))
+            if req.state == Request.State.UNVERIFIED and services.verify(req, actor=actor):
+                if req.kind in services.AUTOMATIC:
+                    messages.success(
+                        request,
+                        _(
+                            "Marked as verified; the package is made in the background and "
+                            "the link mailed."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("Marked as verified."))
         elif action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():

@@ -38,6 +38,7 @@ def deadline_warnings() -> dict:
 
     sent = services.warn_deadlines()
     sent["packages_expired"] = package.expire_packages()
+    sent["unconfirmed_expired"] = services.expire_unverified()
     return sent
 
 

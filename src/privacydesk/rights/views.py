@@ -79,21 +79,19 @@ def sent(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (a mail scanner that follows links verifies nothing); POST verifies."""
     req = services.request_for_token(token)
-    if req is None:
+    if req is None or req.state == Request.State.EXPIRED:
         return render(request, "rights/public_verify.html", {"state": "invalid"}, status=404)
-    if request.method == "POST":
-        if req.state == Request.State.UNVERIFIED:
-            services.verify(req, actor="system:web")
-            req.refresh_from_db()
-        return render(
-            request,
-            "rights/public_verify.html",
-            {"state": "done", "req": req, "deadline": req.deadline},
-        )
+    if request.method == "POST" and req.state == Request.State.UNVERIFIED:
+        services.verify(req, actor="system:web")
+        req.refresh_from_db()
     state = "ask" if req.state == Request.State.UNVERIFIED else "done"
-    return render(
-        request, "rights/public_verify.html", {"state": state, "req": req, "deadline": req.deadline}
-    )
+    context = {
+        "state": state,
+        "req": req,
+        "deadline": req.deadline,
+        "automatic": req.kind in services.AUTOMATIC,
+    }
+    return render(request, "rights/public_verify.html", context)
 
 
 @never_cache

@@ -39,6 +39,8 @@ from typing import Any, Literal, Protocol
 from django.apps import apps
 from django.db import models
 
+from privacydesk.spine import lookups  # noqa: F401  (registers ``__ieq``)
+
 SubjectKind = Literal["email", "phone", "visitor_id", "customer_number"]
 SUBJECT_KINDS: tuple[str, ...] = ("email", "phone", "visitor_id", "customer_number")
 Erasure = Literal["delete", "anonymise", "keep"]
@@ -114,17 +116,21 @@ def provided_fields(src: Source) -> tuple[str, ...] | None:
     return getattr(src, "provided", None)
 
 
-_IDENTIFIER_LOOKUP = re.compile(r"^(\w+?)(?:__i?exact)?$")
+_IDENTIFIER_LOOKUP = re.compile(r"^(\w+?)(?:__i?exact|__ieq)?$")
 
 
 @dataclass
 class ModelData:
     """A model's personal data.
 
-    ``lookups`` map a subject kind to an ORM lookup (``{"email": "email__iexact"}``) or to a
-    function of the value returning a ``Q``. ``parent`` names the declaration this model's rows
-    hang from and ``parent_field`` the foreign key to it: its rows about a subject are then also
-    those of the subject's parent rows, found before the parent is changed.
+    ``lookups`` map a subject kind to an ORM lookup (``{"email": "email__ieq"}``) or to a
+    function of the value returning a ``Q``. An address is looked up with ``__ieq``
+    (``spine.lookups``: ``LOWER(col) = LOWER(value)``) on a column with an expression index
+    ``models.Index(Lower(col))``, so a request reads the person's rows, not the whole table
+    (``__iexact`` matches the same rows but no index). ``parent`` names the declaration this
+    model's rows hang from and ``parent_field`` the foreign key to it: its rows about a
+    subject are then also those of the subject's parent rows, found before the parent is
+    changed.
     ``retention_field`` is the date the activity's retention runs from; ``retention_filter``
     narrows which rows it applies to (e.g. only closed accounts). ``erasure`` is ``delete``,
     ``anonymise`` (set ``anonymised`` values, keep the row) or ``keep`` (a legal duty to keep,

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +44,8 @@ class RecoveryJob(models.Model):
         verbose_name = _("recovery job")
         verbose_name_plural = _("recovery jobs")
         permissions = [("unlock_portal", _("Can unlock a locked download link"))]
+        # A data-subject request finds a customer's jobs by address (``contact_email__ieq``).
+        indexes = [models.Index(Lower("contact_email"), name="vault_job_email_lower")]
 
     def __str__(self) -> str:
         return f"#{self.pk}"

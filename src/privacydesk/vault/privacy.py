@@ -14,7 +14,7 @@ register(
         model="vault.RecoveryJob",
         activity="recovery_vault",
         fields=("contact_email", "device", "intake_date", "status", "restricted"),
-        lookups={"email": "contact_email__iexact"},
+        lookups={"email": "contact_email__ieq"},
         retention_field="created_at",
         retention_filter={"status": "erased"},
         erasure="anonymise",

@@ -49,6 +49,15 @@ def test_public_request_pages(pages, transactional_db, lang, settings):
     tab.check_here("rights-verified")
     req.refresh_from_db()
     assert req.state == "open"
+    access = services.create(
+        kind="access", channel="web", actor="system:test", email="jan@example.nl", language=lang
+    )
+    tab.goto(services.verification_path(access))
+    tab.page.click("main form [type=submit]")
+    tab.page.wait_for_load_state("load")
+    tab.check_here("rights-verified-access")  # the package is on its way
+    access.refresh_from_db()
+    assert access.state == "processing"
     tab.check(f"{_prefix(lang)}/privacy/request/verify/nonsense/", "rights-bad-link", status=404)
 
 
@@ -82,8 +91,14 @@ def test_privacy_officer_pages(pages, transactional_db, lang):
         raw=b"x",
         arrived_at=timezone.now(),
     )
-    services.verify(reqs[0], actor="system:test")
+    services.verify(reqs[0], actor="system:test")  # an access request: queued for the worker
     services.carry_out(reqs[0], actor="system:test")  # answered: steps and history to show
+    unconfirmed = services.create(
+        kind="erasure", channel="web", actor="system:test", email="niemand@example.nl"
+    )
+    services.expire_unverified(now=timezone.now() + timedelta(days=4))  # the queue says so
+    assert Request.objects.get(pk=unconfirmed.pk).state == "expired"
+    services.create(kind="restriction", channel="web", actor="system:test", email="b@example.nl")
     assert Request.objects.get(pk=reqs[0].pk).state == "answered"
     tab = pages.open(lang, session_cookie=staff_session(officer))
     tab.check_with_axe("/staff/rights/?show=all", "rights-queue")
