@@ -152,7 +152,7 @@ def deliver(download: Download, answers: dict[str, str], *, visitor: uuid.UUID |
                 action="tracking.profile_answered",
                 obj=profile,
                 subject=subject_ref("visitor_id", str(visitor)),
-                detail={"download": download.slug, "questions": sorted(answers)},
+                detail={"download": download.pk, "questions": sorted(answers)},
             )
     return delivery
 
@@ -339,7 +339,7 @@ def create_download(values: dict, upload: UploadedFile, *, actor: str) -> Downlo
         actor=actor,
         action="tracking.download_created",
         obj=download,
-        detail={"slug": download.slug, "questions": questions, "size": download.size},
+        detail={"questions": questions, "size": download.size},
     )
     return download
 
@@ -371,7 +371,7 @@ def update_download(
         actor=actor,
         action="tracking.download_changed",
         obj=download,
-        detail={"slug": download.slug, "questions": questions, "new_file": upload is not None},
+        detail={"questions": questions, "new_file": upload is not None},
     )
     return download
 
