@@ -216,36 +216,51 @@ def verify(req: Request, *, actor: str) -> bool:
     return bool(updated)
 
 
-def links_expire_at(reqs) -> dict[int, datetime]:
-    """Per request, when its confirmation link stops working: its lifetime after the request
-    was recorded (the link is sent then; a mailbox message may be recorded a while after it
-    arrived)."""
-    lifetime = timedelta(seconds=settings.RIGHTS_VERIFY_SECONDS)
-    return {pk: at + lifetime for pk, at in _recorded_at(reqs).items()}
+#: The letters that carry the confirmation link.
+LINK_LETTERS = ("verify", "acknowledgement")
 
 
-def _recorded_at(reqs) -> dict[int, datetime]:
+def links_sent_at(reqs) -> dict[int, datetime]:
+    """Per request, when its confirmation link was last mailed (absent: never)."""
     from privacydesk.audit.models import AuditEntry
 
-    reqs = list(reqs)
     entries = AuditEntry.objects.filter(
-        action="rights.received",
+        action="rights.letter_sent",
         object_type=Request._meta.label,
         object_id__in=[str(r.pk) for r in reqs],
-    ).values_list("object_id", "at")
-    recorded = {int(pk): at for pk, at in entries}
-    return {r.pk: max(r.received_at, recorded.get(r.pk, r.received_at)) for r in reqs}
+    ).values_list("object_id", "at", "detail")
+    sent: dict[int, datetime] = {}
+    for pk, at, detail in entries:
+        if isinstance(detail, dict) and detail.get("letter") in LINK_LETTERS:
+            sent[int(pk)] = max(at, sent.get(int(pk), at))
+    return sent
 
 
-def unconfirmed_past_link(*, now: datetime | None = None) -> list[Request]:
-    """Unverified requests whose confirmation link has expired."""
-    now = now or timezone.now()
+def links_expire_at(reqs) -> dict[int, datetime]:
+    """Per request, when its confirmation link stops working: its lifetime after it was
+    mailed (for a mailbox message polled late, that is after it arrived)."""
+    lifetime = timedelta(seconds=settings.RIGHTS_VERIFY_SECONDS)
+    return {pk: at + lifetime for pk, at in links_sent_at(reqs).items()}
+
+
+def _unconfirmed(now: datetime) -> tuple[list[Request], list[Request]]:
+    """Unverified requests older than a link's lifetime: (those whose link has expired,
+    those whose link could never be mailed)."""
     lifetime = timedelta(seconds=settings.RIGHTS_VERIFY_SECONDS)
     candidates = list(
         Request.objects.filter(state=Request.State.UNVERIFIED, received_at__lt=now - lifetime)
     )
-    recorded = _recorded_at(candidates)
-    return [r for r in candidates if recorded[r.pk] + lifetime < now]
+    sent = links_sent_at(candidates)
+    expired = [r for r in candidates if r.pk in sent and sent[r.pk] + lifetime < now]
+    unsent = [r for r in candidates if r.pk not in sent and r.received_at + lifetime < now]
+    return expired, unsent
+
+
+def unconfirmed_past_link(*, now: datetime | None = None) -> list[Request]:
+    """Unverified requests whose confirmation link was mailed and has expired, and those
+    whose link could not be mailed within a link's lifetime."""
+    expired, unsent = _unconfirmed(now or timezone.now())
+    return expired + unsent
 
 
 def expire_unverified(*, now: datetime | None = None, actor: str = "system:rights") -> int:
@@ -253,10 +268,13 @@ def expire_unverified(*, now: datetime | None = None, actor: str = "system:right
 
     Until the address is confirmed there is no request to answer: the form can be filled in
     with anyone's address. Nothing is mailed (the address may not be the requester's); the
-    queue shows the expired requests, and the rights-requests retention applies from now."""
+    queue shows the expired requests, and the rights-requests retention applies from now. A
+    request whose link could not be mailed at all (the mail server refused it all along) is
+    not expired but handed to staff (``needs_staff``): the requester never had a chance."""
     now = now or timezone.now()
-    expired = 0
-    for req in unconfirmed_past_link(now=now):
+    expired, unsent = _unconfirmed(now)
+    closed = 0
+    for req in expired:
         with transaction.atomic():
             if Request.objects.filter(pk=req.pk, state=Request.State.UNVERIFIED).update(
                 state=Request.State.EXPIRED, closed_at=now
@@ -268,8 +286,19 @@ def expire_unverified(*, now: datetime | None = None, actor: str = "system:right
                     subject=subject_reference(req),
                     detail={"hours": settings.RIGHTS_VERIFY_SECONDS // 3600},
                 )
-                expired += 1
-    return expired
+                closed += 1
+    for req in unsent:
+        with transaction.atomic():
+            if Request.objects.filter(pk=req.pk, state=Request.State.UNVERIFIED).update(
+                state=Request.State.NEEDS_STAFF
+            ):
+                record(
+                    actor=actor,
+                    action="rights.link_not_sent",
+                    obj=req,
+                    subject=subject_reference(req),
+                )
+    return closed
 
 
 def send_verification(req: Request, *, base: str | None = None, outcome: str = "verify") -> bool:

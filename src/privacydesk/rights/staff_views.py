@@ -52,6 +52,7 @@ ACTIONS = {
     "rights.overdue": gettext_lazy("Marked overdue"),
     "rights.deadline_warning": gettext_lazy("Deadline warning sent"),
     "rights.expired": gettext_lazy("Expired: the address was not confirmed in time"),
+    "rights.link_not_sent": gettext_lazy("The confirmation link could not be sent: for staff"),
 }
 ERASURE = {
     "delete": gettext_lazy("erased"),

@@ -96,9 +96,13 @@ def test_privacy_officer_pages(pages, transactional_db, lang):
     unconfirmed = services.create(
         kind="erasure", channel="web", actor="system:test", email="niemand@example.nl"
     )
+    services.send_verification(unconfirmed)
     services.expire_unverified(now=timezone.now() + timedelta(days=4))  # the queue says so
     assert Request.objects.get(pk=unconfirmed.pk).state == "expired"
-    services.create(kind="restriction", channel="web", actor="system:test", email="b@example.nl")
+    waiting = services.create(
+        kind="restriction", channel="web", actor="system:test", email="b@example.nl"
+    )
+    services.send_verification(waiting)  # its row says until when the link works
     assert Request.objects.get(pk=reqs[0].pk).state == "answered"
     tab = pages.open(lang, session_cookie=staff_session(officer))
     tab.check_with_axe("/staff/rights/?show=all", "rights-queue")

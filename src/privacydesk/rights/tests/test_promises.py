@@ -125,10 +125,22 @@ def test_a_mailbox_request_recorded_late_keeps_its_link_lifetime(db, settings):
     req = services.create(
         kind="access", channel="email", actor="system:mailbox", email=CUSTOMER, received_at=arrived
     )
+    assert services.send_verification(req, outcome="acknowledgement")
     assert services.expire_unverified() == 0
     assert services.expire_unverified(now=timezone.now() + timedelta(minutes=61)) == 1
     req.refresh_from_db()
     assert req.state == "expired"
+
+
+def test_a_request_whose_link_could_not_be_mailed_goes_to_staff(db, settings):
+    """A mail server that refused the link all along: the requester never had a chance to
+    confirm, so the request is not expired but handed to the privacy officer."""
+    settings.RIGHTS_VERIFY_SECONDS = 3600
+    req = services.create(kind="erasure", channel="web", actor="system:web", email=CUSTOMER)
+    assert services.expire_unverified(now=timezone.now() + timedelta(minutes=61)) == 0
+    req.refresh_from_db()
+    assert req.state == "needs_staff"
+    assert AuditEntry.objects.filter(action="rights.link_not_sent", object_id=str(req.pk)).exists()
 
 
 def _open_request(**extra) -> Request:
@@ -179,8 +191,9 @@ def test_an_answered_erasure_with_a_step_not_done_turns_p14_red(customer):
 def test_an_unconfirmed_request_left_past_its_link_turns_p14_red(db, settings):
     settings.RIGHTS_VERIFY_SECONDS = 3600
     req = services.create(kind="access", channel="web", actor="x:1", email=CUSTOMER)
+    services.send_verification(req)
     Request.objects.filter(pk=req.pk).update(received_at=timezone.now() - timedelta(hours=5))
-    # the request was recorded now, so its link is still valid: not late
+    # the link was mailed now, so it is still valid: not late
     assert promises.every_request_is_answered_in_time_and_completely().ok
     later = timezone.now() + timedelta(hours=4)
     with mock.patch("django.utils.timezone.now", return_value=later):
