@@ -78,6 +78,8 @@ class Tab:
         self.problems = Problems()
         self.document_status: int | None = None
         self._navigations = 0
+        self._commits = 0
+        self.page.on("framenavigated", self._on_commit)
         self.page.on("request", self._on_request)
         self.page.on("response", self._on_response)
         self.page.on("requestfailed", self._on_request_failed)
@@ -89,10 +91,15 @@ class Tab:
     def _is_document(request) -> bool:
         return request.is_navigation_request() and request.frame.parent_frame is None
 
+    def _on_commit(self, frame) -> None:
+        if frame.parent_frame is None:
+            self._commits += 1
+
     def _on_request(self, request) -> None:
         if self._is_document(request):
             self._navigations += 1
         request.pd_navigation = self._navigations
+        request.pd_commit = self._commits
 
     def _on_response(self, response) -> None:
         if self._is_document(response.request):
@@ -102,6 +109,9 @@ class Tab:
 
     def _on_request_failed(self, request) -> None:
         left_behind = getattr(request, "pd_navigation", self._navigations) < self._navigations
+        # Or asked for by the old document after the next navigation began, cut off when the
+        # new one committed (a script the banner adds as the tab moves on).
+        left_behind = left_behind or getattr(request, "pd_commit", self._commits) < self._commits
         if left_behind and request.failure == "net::ERR_ABORTED":
             return  # the page that asked for it was left (e.g. its icon, while submitting)
         if (
