@@ -157,6 +157,14 @@ class Tab:
         """Answer the cookie banner with "Alles weigeren" / "Reject all" when it is shown, as a
         visitor would before using a form the banner lies over (the banner's own tests are in
         ``consent/tests``)."""
+        if not self.page.locator("script[src*='consent/banner']").count():
+            return
+        # The banner appears once its texts have been fetched, which may be after "load":
+        # wait until it is shown or a choice is already in the cookie.
+        self.page.wait_for_function(
+            "() => /(?:^|;\\s*)pd_consent=/.test(document.cookie)"
+            " || !!document.querySelector('#pd-consent:not([hidden])')"
+        )
         banner = self.page.locator("#pd-consent")
         if banner.count() and banner.is_visible():
             name = {"nl": "Alles weigeren", "en": "Reject all"}[self.lang]
