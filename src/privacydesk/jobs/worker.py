@@ -86,6 +86,25 @@ def requeue_orphaned(now=None) -> int:
     return count
 
 
+LOCK_PATIENCE_SECONDS = 10.0
+
+
+def _store_success(job: DBTaskResult, value) -> None:
+    """Record a job that ran as successful. A database that is busy for a moment (SQLite
+    holds its write lock while another connection commits) is waited for, since the job's
+    effects are done and marking it failed would be untrue; other errors go up."""
+    deadline = time.monotonic() + LOCK_PATIENCE_SECONDS
+    while True:
+        try:
+            with transaction.atomic():
+                job.set_successful(value)
+            return
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _retry_or_fail(job: DBTaskResult, exc: BaseException, *, now=None) -> bool:
     """Record the error; queue the job again if it has attempts left. True when retried."""
     now = now or timezone.now()
@@ -225,8 +244,7 @@ class Worker:
         else:
             try:
                 json.dumps(value)  # the result column is JSON; check before touching the row
-                with transaction.atomic():
-                    job.set_successful(value)
+                _store_success(job, value)
             except Exception as exc:  # the job ran; running it again would repeat its effects
                 job.set_failed(exc)
                 logger.error("job %s (%s) ran but its result was not stored", job.id, job.task_path)

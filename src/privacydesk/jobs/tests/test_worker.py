@@ -169,3 +169,37 @@ def test_a_job_whose_result_cannot_be_stored_is_not_run_again(db, tmp_path):
     job = DBTaskResult.objects.get(id=result.id)
     assert job.status == "FAILED"
     assert runs.read_text() == "run\n"
+
+
+def test_a_database_busy_for_a_moment_does_not_fail_a_job_that_ran(monkeypatch):
+    """SQLite answers "database table is locked" while another connection writes; the
+    worker waits for it instead of recording a job that ran as failed."""
+    from django.db import OperationalError
+
+    original = DBTaskResult.set_successful
+    busy = {"left": 2}
+
+    def set_successful(self, value):
+        if busy["left"]:
+            busy["left"] -= 1
+            raise OperationalError("database table is locked")
+        return original(self, value)
+
+    monkeypatch.setattr(DBTaskResult, "set_successful", set_successful)
+    result = tasks.add.enqueue(20, 22)
+    assert Worker(batch=True).run() == 1
+    stored = row(result)
+    assert stored.status == TaskResultStatus.SUCCESSFUL and stored.return_value == 42
+    assert busy["left"] == 0
+
+
+def test_a_database_error_that_is_not_a_lock_still_fails_the_job(monkeypatch):
+    from django.db import OperationalError
+
+    def set_successful(self, value):
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr(DBTaskResult, "set_successful", set_successful)
+    result = tasks.add.enqueue(1, 1)
+    Worker(batch=True).run()
+    assert row(result).status == TaskResultStatus.FAILED
