@@ -11,6 +11,7 @@ import pytest
 from django.test import override_settings
 
 from privacydesk.testing import free_port
+from privacydesk.testing.installation import migrated_installation
 
 
 def test_security_headers_everywhere(client, db):
@@ -66,9 +67,7 @@ def test_run_serves_the_site_with_the_worker(tmp_path):
     """``privacydesk run`` starts gunicorn and a worker; access logs carry no IP address."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PRIVACYDESK_DATA_DIR"] = str(tmp_path)
-    subprocess.run(
-        [sys.executable, "-m", "privacydesk", "migrate", "-v0"], env=env, check=True, timeout=120
-    )
+    migrated_installation(tmp_path)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "privacydesk", "run", "--port", str(port), "--web-workers", "1"],

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from privacydesk.jobs.tests.test_two_workers import test_database_url
+from privacydesk.testing.installation import migrated_installation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RECIPIENTS = [f"r{n:02d}@example.nl" for n in range(1, 21)]
@@ -114,7 +115,7 @@ def test_killed_and_restarted_workers_send_everyone_exactly_once(tmp_path, smtp_
 
     try:
         if connection.vendor != "postgresql":
-            site.run("migrate", "-v0")
+            migrated_installation(site.root / "data")
         campaign_id = int(site.run("shell", "-v0", "-c", SETUP.format(recipients=RECIPIENTS)))
         smtp_sink.hold("r05@example.nl", stage="rcpt")
         first = site.worker()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from privacydesk.testing.installation import migrated_installation
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -45,7 +47,7 @@ class Installation:
 @pytest.fixture
 def site(tmp_path):
     site = Installation(tmp_path)
-    site.run("migrate", "-v0")
+    migrated_installation(tmp_path / "data")
     site.run("demo")
     return site
 

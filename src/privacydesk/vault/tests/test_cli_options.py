@@ -21,6 +21,7 @@ from django.core.management import CommandError, call_command
 from privacydesk.accounts.roles import ADMIN, TECHNICIAN
 from privacydesk.audit.models import AuditEntry
 from privacydesk.testing import free_port, make_staff
+from privacydesk.testing.installation import migrated_installation
 from privacydesk.vault import erasure, services
 from privacydesk.vault.management.commands.vault import Command
 from privacydesk.vault.models import RecoveryJob
@@ -244,7 +245,7 @@ def test_the_cli_link_carries_the_port_run_serves_on(tmp_path):
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    cli("migrate", "-v0")
+    migrated_installation(tmp_path / "data")
     cli("demo")
     port = free_port()
     server = subprocess.Popen(
