@@ -11,7 +11,7 @@ would notice first:
   ``'self'`` only, so an inline style or script shows up here);
 - the project's stylesheet (``static/privacydesk/``) is applied;
 - no horizontal overflow (the document is no wider than the viewport, 1 px allowed);
-- a full-page screenshot ``<name>-<lang>-<width>.jpg`` in :func:`screenshot_dir`, for a person
+- a full-page screenshot ``<name>-<lang>-<width>.png`` in :func:`screenshot_dir`, for a person
   to look at.
 
 ``Tab.axe`` runs axe-core (the copy bundled in the ``axe-playwright-python`` wheel, so no
@@ -211,10 +211,8 @@ class Tab:
             self.assert_clean(f"{name} ({self.lang}, {width} px)")
 
     def screenshot(self, name: str, width: int) -> Path:
-        path = screenshot_dir() / f"{name}-{self.lang}-{width}.jpg"
-        self.page.screenshot(
-            path=str(path), full_page=True, animations="disabled", type="jpeg", quality=80
-        )
+        path = screenshot_dir() / f"{name}-{self.lang}-{width}.png"
+        self.page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 
     def axe(self, where: str) -> None:

@@ -170,7 +170,7 @@ def test_accept_all_tracks_and_withdrawal_stops_at_once(pages, transactional_db)
     assert page.is_checked("#pdc-tracking") and page.is_checked("#pdc-analytics")
     for width in WIDTHS:  # the viewport, where the banner is (the page below is long)
         page.set_viewport_size({"width": width, "height": 844 if width < 500 else 800})
-        page.screenshot(path=str(screenshot_dir() / f"banner-receipt-en-{width}.jpg"), quality=80)
+        page.screenshot(path=str(screenshot_dir() / f"banner-receipt-en-{width}.png"))
         tab.assert_clean(f"banner-receipt (en, {width} px)")
 
     # Withdraw tracking: nothing is sent from this moment on, and what was stored is erased.
@@ -273,7 +273,7 @@ def test_embedded_on_another_origin(pages, transactional_db, other_site, live_se
     page = other.page
     page.goto(f"{origin}/a.html")
     page.wait_for_selector("#pd-consent")
-    page.screenshot(path=str(screenshot_dir() / "banner-embedded-nl-1280.jpg"), quality=80)
+    page.screenshot(path=str(screenshot_dir() / "banner-embedded-nl-1280.png"))
     button(other, "Alles accepteren").click()
     assert eventually(lambda: Event.objects.filter(kind="pageview").exists())
     assert page.evaluate("window.pdMarker === true")
