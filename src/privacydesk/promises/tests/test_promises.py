@@ -108,3 +108,23 @@ def django_capture():
     from django.test import TestCase
 
     return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+@pytest.mark.django_db
+def test_at_a_first_start_the_check_runs_after_the_sweeps_it_judges():
+    """A new worker enqueues every periodic job at once; the promise check must not judge
+    the sweeps before they had their turn (it would mail the officer a false red P4)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from privacydesk.jobs.worker import Worker, discover_jobs, enqueue_due_periodic
+
+    discover_jobs()
+    enqueued = enqueue_due_periodic()
+    assert {"promises.check", "vault.sweep", "policy.sweep_retention"} <= set(enqueued)
+    Worker(batch=True).run()
+    finished = {
+        row.task_path.rsplit(".", 1)[-1]: row.finished_at
+        for row in DBTaskResult.objects.filter(status="SUCCESSFUL")
+    }
+    assert finished["check_promises"] > finished["vault_sweep"]
+    assert finished["check_promises"] > finished["retention_sweep"]
