@@ -12,6 +12,10 @@ higher UIDs, and a new UIDVALIDITY (a rebuilt mailbox) starts over. Messages are
 - The request is received at the message's arrival (IMAP INTERNALDATE): its legal start.
 - Attachments are kept with the request (a forwarded message as an ``.eml`` file).
 - A message that cannot be read is kept whole for staff (``unparseable``), never dropped.
+- A message whose handling fails for any other reason (an attachment that cannot be stored,
+  an unexpected parse error) is rolled back and kept whole for staff (``failed``); it never
+  blocks the messages after it. A worker killed half-way leaves nothing recorded for the
+  message (the request and the record are one transaction), so the next poll takes it again.
 - A broken or forged From (several addresses, an invalid address, a header defect, or an
   ``Authentication-Results`` that failed SPF, DKIM or DMARC) never becomes a recipient: the
   request waits for staff, who answer by other means.
@@ -64,12 +68,14 @@ class PollResult:
     requests: list[int] = field(default_factory=list)
     ignored: int = 0
     unparseable: int = 0
+    failed: int = 0
 
     def as_dict(self) -> dict:
         return {
             "requests": len(self.requests),
             "ignored": self.ignored,
             "unparseable": self.unparseable,
+            "failed": self.failed,
         }
 
 
@@ -113,12 +119,18 @@ def poll(cfg=None) -> PollResult:
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last)
         for uid in uids:
             typ, fetched = conn.uid("FETCH", str(uid), "(INTERNALDATE RFC822.SIZE BODY.PEEK[])")
-            raw, arrived = _raw_and_date(fetched)
-            _take(cfg.mailbox, uidvalidity, uid, raw, arrived, result)
+            raw, arrived = b"", None
+            try:
+                raw, arrived = _raw_and_date(fetched)
+                _take(cfg.mailbox, uidvalidity, uid, raw, arrived, result)
+            except Exception as exc:  # any failure: kept for staff, never lost nor blocking
+                raw = raw or _any_bytes(fetched)
+                _keep_failed(cfg.mailbox, uidvalidity, uid, raw, arrived, exc)
+                result.failed += 1
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             conn.logout()
-    if result.requests or result.unparseable:
+    if result.requests or result.unparseable or result.failed:
         record(actor=ACTOR, action="rights.mailbox_polled", detail=result.as_dict())
     return result
 
@@ -137,6 +149,40 @@ def _raw_and_date(fetched) -> tuple[bytes, datetime | None]:
                 text = match.group(1).decode().strip()
                 arrived = datetime.strptime(text, "%d-%b-%Y %H:%M:%S %z")
     return raw, arrived
+
+
+def _any_bytes(fetched) -> bytes:
+    for part in fetched or ():
+        if isinstance(part, tuple) and len(part) > 1 and isinstance(part[1], bytes):
+            return part[1]
+    return b""
+
+
+def _keep_failed(mailbox: str, uidvalidity: int, uid: int, raw: bytes, arrived, exc) -> None:
+    """Record a message whose handling failed, whole, for staff (its own transaction).
+
+    When even this cannot be written (the database is gone) the error propagates and nothing
+    is recorded: the next poll takes the message again."""
+    log.warning("mailbox message %s could not be processed (%s); kept for staff", uid,
+                type(exc).__name__)  # fmt: skip
+    with transaction.atomic():
+        _msg, created = MailboxMessage.objects.get_or_create(
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            defaults={
+                "arrived_at": arrived or timezone.now(),
+                "outcome": MailboxMessage.Outcome.FAILED,
+                "raw": raw[:MAX_MESSAGE],
+            },
+        )
+        if created:
+            record(
+                actor=ACTOR,
+                action="rights.mailbox_message_failed",
+                obj=_msg,
+                detail={"error": type(exc).__name__},
+            )
 
 
 def _take(mailbox: str, uidvalidity: int, uid: int, raw: bytes, arrived, result: PollResult):

@@ -113,13 +113,17 @@ class MailboxMessage(models.Model):
     """One message seen in the mailbox, recorded with the request it became (exactly once).
 
     A message without the keyword is recorded by its UID only; one that could not be read is
-    kept whole (``raw``) for staff.
+    kept whole (``raw``) for staff, as is one whose processing failed.
     """
+
+    #: The outcomes staff must look at (the queue lists them with their raw source).
+    KEPT = ("unparseable", "failed")
 
     class Outcome(models.TextChoices):
         REQUEST = "request", _("became a request")
         IGNORED = "ignored", _("no request (keyword missing)")
         UNPARSEABLE = "unparseable", _("could not be read; kept for staff")
+        FAILED = "failed", _("could not be processed; kept for staff")
 
     mailbox = models.CharField(_("mailbox"), max_length=200)
     uidvalidity = models.BigIntegerField(_("UIDVALIDITY"))

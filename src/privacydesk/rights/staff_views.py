@@ -110,7 +110,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = list(rows[:500])
     links = services.links_expire_at([r for r in rows if r.state == Request.State.UNVERIFIED])
     rows = [_row(r, links.get(r.pk)) for r in rows]
-    kept = MailboxMessage.objects.filter(outcome=MailboxMessage.Outcome.UNPARSEABLE)
+    kept = MailboxMessage.objects.filter(outcome__in=MailboxMessage.KEPT)
     since = timezone.now() - timedelta(days=EXPIRED_SHOWN_DAYS)
     expired = Request.objects.filter(state=Request.State.EXPIRED, closed_at__gte=since).count()
     record(actor=actor_for(request.user), action="rights.queue_viewed", detail={"count": len(rows)})

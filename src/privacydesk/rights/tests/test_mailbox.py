@@ -178,3 +178,82 @@ def test_mailed_request_is_acknowledged_verified_packaged_and_erased(
     services.carry_out(erase, actor=f"user:{officer.pk}")
     erase.refresh_from_db()
     assert erase.state == "answered"
+
+
+def _with_attachment(subject: str = "Verwijder mijn persoonsgegevens") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "piet@example.nl"
+    msg["Subject"] = subject
+    msg.set_content("Zie bijlage.")
+    msg.add_attachment(
+        b"%PDF-1.4 brief", maintype="application", subtype="pdf", filename="brief.pdf"
+    )
+    return msg.as_bytes()
+
+
+@pytest.mark.django_db
+def test_a_message_that_fails_is_kept_for_staff_and_blocks_nothing(
+    mailbox, settings, monkeypatch, staff_client
+):
+    from privacydesk.rights import services
+    from privacydesk.spine.roles import PRIVACY_OFFICER
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(services, "attach", disk_full)
+    mailbox.deliver(_message("Inzage persoonsgegevens", sender="jan@example.nl"))
+    mailbox.deliver(_with_attachment())
+    mailbox.deliver(_message("Inzage persoonsgegevens", sender="klaas@example.nl"))
+    result = _poll()
+    assert len(result.requests) == 2 and result.failed == 1
+    assert sorted(Request.objects.values_list("email", flat=True)) == [
+        "jan@example.nl",
+        "klaas@example.nl",
+    ]
+    kept = MailboxMessage.objects.get(outcome=MailboxMessage.Outcome.FAILED)
+    assert kept.request is None and b"brief.pdf" in bytes(kept.raw)
+    assert b"Verwijder mijn persoonsgegevens" in bytes(kept.raw)
+    # kept, not retried on every poll, and the later messages are not repeated
+    again = _poll()
+    assert again.requests == [] and again.failed == 0
+    assert Request.objects.count() == 2 and MailboxMessage.objects.count() == 3
+    page = staff_client(PRIVACY_OFFICER).get("/staff/rights/").content.decode()
+    assert f"/staff/rights/mailbox/{kept.pk}/raw/" in page
+
+
+class Killed(BaseException):
+    """The worker process dies (as with SIGKILL) in the middle of a message."""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_message_is_taken_exactly_once_after_a_crash(mailbox, settings, monkeypatch):
+    from privacydesk.rights import services
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    real_attach = services.attach
+
+    def killed(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(services, "attach", killed)
+    mailbox.deliver(_message("Inzage persoonsgegevens", sender="jan@example.nl"))
+    mailbox.deliver(_with_attachment())
+    mailbox.deliver(_message("Inzage persoonsgegevens", sender="klaas@example.nl"))
+    with pytest.raises(Killed):
+        _poll()
+    # the first message was taken; of the second nothing is left half-way
+    assert list(Request.objects.values_list("email", flat=True)) == ["jan@example.nl"]
+    assert MailboxMessage.objects.count() == 1
+    monkeypatch.setattr(services, "attach", real_attach)  # the worker restarts
+    result = _poll()
+    assert len(result.requests) == 2 and result.failed == 0
+    emails = sorted(Request.objects.values_list("email", flat=True))
+    assert emails == ["jan@example.nl", "klaas@example.nl", "piet@example.nl"]
+    piet = Request.objects.get(email="piet@example.nl")
+    assert piet.attachments.get().filename == "brief.pdf"
+    assert MailboxMessage.objects.count() == 3
+    assert _poll().requests == []
+    assert Request.objects.count() == 3

@@ -129,7 +129,7 @@ class Command(BaseCommand):
         result = mailbox.poll()
         self.stdout.write(
             f"{len(result.requests)} request(s), {result.ignored} ignored, "
-            f"{result.unparseable} kept for staff"
+            f"{result.unparseable + result.failed} kept for staff"
         )
 
     def cmd_ls(self, *, user, json: bool = False, **options):
