@@ -68,6 +68,8 @@ class Request(models.Model):
     mailbox_from_ok = models.BooleanField(_("sender can be answered"), default=True)
     created_by = models.CharField(_("entered by"), max_length=150, blank=True)
     running_since = models.DateTimeField(_("running since"), null=True, blank=True)
+    #: The answer letter that could not be sent yet (its outcome); the worker tries again.
+    unsent_letter = models.CharField(_("letter not sent yet"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["due_on", "received_at"]

@@ -32,7 +32,7 @@ from privacydesk.policy import plans
 from privacydesk.policy.models import Plan, PlanStep
 from privacydesk.rights import deadlines, letters
 from privacydesk.rights.models import Attachment, Request
-from privacydesk.spine import registry
+from privacydesk.spine import mail, registry
 from privacydesk.spine.registry import Subject
 
 VERIFY_SALT = "privacydesk.rights.verify"
@@ -358,7 +358,7 @@ def refuse(req: Request, *, reason: str, actor: str) -> Request:
     req.answered_at = req.closed_at = now
     req.save(update_fields=["state", "refusal_reason", "answered_at", "closed_at"])
     record(actor=actor, action="rights.refused", obj=req, subject=subject_reference(req))
-    transaction.on_commit(lambda: letters.send("refusal", req, actor=actor, context=_authority()))
+    transaction.on_commit(lambda: send_answer(req, actor=actor, outcome="refusal"))
     return req
 
 
@@ -411,7 +411,6 @@ def _warn_staff(req: Request, days_left: int) -> bool:
     import smtplib
 
     from django.contrib.auth import get_user_model
-    from django.core.mail import send_mail
     from django.template.loader import render_to_string
     from django.utils import translation
 
@@ -426,8 +425,8 @@ def _warn_staff(req: Request, days_left: int) -> bool:
         subject = " ".join(render_to_string("rights/warning_subject.txt", ctx).split())
         body = render_to_string("rights/warning.txt", ctx)
     try:
-        send_mail(subject, body, None, addresses)
-    except (smtplib.SMTPException, OSError):
+        mail.send(addresses, subject, body)
+    except (smtplib.SMTPException, OSError, mail.UnsafeHeader):
         return False
     record(
         actor="system:rights",
@@ -527,8 +526,49 @@ def carry_out(req: Request, *, actor: str) -> Outcome | None:
         subject=subject_reference(req),
         detail={"kind": req.kind},
     )
-    letters.send(req.kind, req, actor=actor, context=answer_context(req, outcome))
+    send_answer(req, actor=actor, run=outcome)
     return outcome
+
+
+def send_answer(
+    req: Request, *, actor: str, outcome: str | None = None, run: Outcome | None = None
+) -> bool:
+    """Mail the answer letter (default: the one of the request's kind).
+
+    A letter that could not be sent (the mail server refused it or is down) is not lost: the
+    request keeps it as ``unsent_letter``, the queue and its page show it, and the worker
+    sends it again (:func:`resend_letters`). A requester who cannot be mailed (no address,
+    an untrusted From) is answered by staff by other means and flagged the same way."""
+    outcome = outcome or req.kind
+    if not req.email or not req.mailbox_from_ok:
+        return False  # staff answer by post or phone: the request waited for them all along
+    context = _authority() if outcome == "refusal" else answer_context(req, run)
+    sent = letters.send(outcome, req, actor=actor, context=context)
+    if sent:
+        Request.objects.filter(pk=req.pk, unsent_letter=outcome).update(unsent_letter="")
+        req.unsent_letter = ""
+    else:
+        Request.objects.filter(pk=req.pk).update(unsent_letter=outcome)
+        req.unsent_letter = outcome
+        record(
+            actor=actor,
+            action="rights.letter_not_sent",
+            obj=req,
+            subject=subject_reference(req),
+            detail={"letter": outcome},
+        )
+    return sent
+
+
+def resend_letters(*, actor: str = "system:rights") -> int:
+    """Send again every answer letter that could not be sent before; how many went out."""
+    sent = 0
+    for req in Request.objects.exclude(unsent_letter="").filter(mailbox_from_ok=True):
+        if not req.email:
+            continue
+        if send_answer(req, actor=actor, outcome=req.unsent_letter):
+            sent += 1
+    return sent
 
 
 def _run_plan(req: Request, verb: str, *, actor: str) -> plans.PlanRun:

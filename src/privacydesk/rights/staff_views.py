@@ -106,7 +106,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     rows = Request.objects.order_by("due_on", "received_at")
     if show != "all":
-        rows = rows.exclude(state__in=CLOSED)
+        # a closed request whose answer letter is not out yet stays in sight
+        rows = rows.exclude(state__in=CLOSED, unsent_letter="")
     rows = list(rows[:500])
     links = services.links_expire_at([r for r in rows if r.state == Request.State.UNVERIFIED])
     rows = [_row(r, links.get(r.pk)) for r in rows]

@@ -45,6 +45,7 @@ def request_json(req: Request) -> dict:
         "overdue": st.overdue and not req.is_closed,
         "state": req.state,
         "verified": req.verified_at is not None,
+        "letter_unsent": req.unsent_letter or None,
         "steps": [
             {
                 "plan": step.plan.verb,
