@@ -126,6 +126,8 @@ class MailboxMessage(models.Model):
         IGNORED = "ignored", _("no request (keyword missing)")
         UNPARSEABLE = "unparseable", _("could not be read; kept for staff")
         FAILED = "failed", _("could not be processed; kept for staff")
+        REPLY = "reply", _("a reply, filed with its request")
+        AUTO = "auto", _("an automatic message (out of office, bounce): no request")
 
     mailbox = models.CharField(_("mailbox"), max_length=200)
     uidvalidity = models.BigIntegerField(_("UIDVALIDITY"))

@@ -148,6 +148,32 @@ def create(
     return req
 
 
+#: States in which staff may still change what a request asks for (nothing was carried out).
+KIND_CHANGEABLE = (Request.State.UNVERIFIED, Request.State.NEEDS_STAFF, Request.State.OPEN)
+
+
+@transaction.atomic
+def change_kind(req: Request, *, kind: str, actor: str) -> Request:
+    """Staff correct what a request asks for (the mailbox guesses it from the words)."""
+    req = Request.objects.select_for_update().get(pk=req.pk)
+    if kind not in Request.Kind.values:
+        raise RightsError(_("Unknown kind %(kind)s.") % {"kind": kind})
+    if req.state not in KIND_CHANGEABLE or request_plans(req):
+        raise RightsError(_("The kind can only be changed before the request is carried out."))
+    if req.kind == kind:
+        return req
+    old, req.kind = req.kind, kind
+    req.save(update_fields=["kind"])
+    record(
+        actor=actor,
+        action="rights.kind_changed",
+        obj=req,
+        subject=subject_reference(req),
+        detail={"from": old, "to": kind},
+    )
+    return req
+
+
 def attach(req: Request, *, filename: str, content: bytes, content_type: str, actor: str):
     from django.core.files.base import ContentFile
 

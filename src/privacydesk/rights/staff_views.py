@@ -228,6 +228,9 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "recipients": services.recipients(req, lang=translation.get_language())
         if req.kind == Request.Kind.RECTIFICATION
         else [],
+        "kinds": Request.Kind.choices,
+        "can_change_kind": req.state in services.KIND_CHANGEABLE
+        and not services.request_plans(req),
         "can_extend": req.extended_to is None
         and timezone.localdate() <= req.due_on
         and not req.is_closed,
@@ -266,6 +269,9 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
                     )
                 else:
                     messages.success(request, _("Marked as verified."))
+        elif action == "kind":
+            services.change_kind(req, kind=request.POST.get("kind", ""), actor=actor)
+            messages.success(request, _("The kind of the request is changed."))
         elif action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():

@@ -257,3 +257,64 @@ def test_each_message_is_taken_exactly_once_after_a_crash(mailbox, settings, mon
     assert MailboxMessage.objects.count() == 3
     assert _poll().requests == []
     assert Request.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_replies_are_filed_with_their_request_and_automatic_mail_makes_nothing(
+    mailbox, smtp, staff_client, django_capture_on_commit_callbacks
+):
+    from privacydesk.audit.models import AuditEntry
+    from privacydesk.spine.roles import PRIVACY_OFFICER
+
+    mailbox.deliver(_message("Inzage persoonsgegevens", sender="Jan <jan@example.nl>"))
+    with django_capture_on_commit_callbacks(execute=True):
+        _poll()
+    req = Request.objects.get()
+    [ack] = smtp.messages_to("jan@example.nl")
+    assert ack.email["Auto-Submitted"] == "auto-replied"
+    subject, our_id = ack.email["Subject"], ack.email["Message-ID"]
+    assert f"(persoonsgegevens, #{req.pk})" in subject
+    deliver = mailbox.deliver
+    # replies: by In-Reply-To (also from another address, without the keyword) and by our tag
+    deliver(_message(f"Re: {subject}", body="Ik bedoel verwijderen.",
+                     headers=(("In-Reply-To", our_id),)))  # fmt: skip
+    deliver(_message("Re: uw brief", sender="piet@example.nl",
+                     headers=(("References", f"<a@example.org> {our_id}"),)))  # fmt: skip
+    deliver(_message(f"RE: {subject}", sender="JAN@example.nl"))
+    # automatic mail: never a request, never acknowledged
+    deliver(_message(f"Afwezig: {subject}", headers=(("Auto-Submitted", "auto-replied"),)))
+    deliver(_message("Nieuws over persoonsgegevens", sender="list@example.org",
+                     headers=(("Precedence", "bulk"),)))  # fmt: skip
+    deliver(_message("Re: persoonsgegevens", sender="bot@example.org",
+                     headers=(("X-Autoreply", "yes"),)))  # fmt: skip
+    # our tag from someone else, and an explicit "Auto-Submitted: no": new requests
+    deliver(_message(f"Re: {subject}", sender="eve@example.org"))
+    deliver(_message("persoonsgegevens", sender="klaas@example.nl",
+                     headers=(("Auto-Submitted", "no"),)))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        result = _poll()
+    assert result.replies == 3 and result.ignored == 3
+    assert sorted(Request.objects.exclude(pk=req.pk).values_list("email", flat=True)) == [
+        "eve@example.org",
+        "klaas@example.nl",
+    ]
+    assert len(smtp.messages_to("jan@example.nl")) == 1  # no acknowledgement of a reply
+    assert smtp.recipients().count("piet@example.nl") == 0
+    assert smtp.recipients().count("list@example.org") == 0
+    assert smtp.recipients().count("bot@example.org") == 0
+    filed = req.messages.order_by("uid")
+    assert [m.outcome for m in filed] == ["request", "reply", "reply", "reply", "auto"]
+    assert b"Ik bedoel verwijderen." in bytes(filed[1].raw)
+    assert (
+        AuditEntry.objects.filter(action="rights.reply_received", object_id=str(req.pk)).count()
+        == 4
+    )
+    # the privacy officer reads the reply and corrects the guessed kind on the request page
+    client = staff_client(PRIVACY_OFFICER)
+    page = client.get(f"/staff/rights/{req.pk}/").content.decode()
+    assert 'id="rights-kind"' in page and f"/staff/rights/mailbox/{filed[1].pk}/raw/" in page
+    client.post(f"/staff/rights/{req.pk}/kind/", {"kind": "erasure"})
+    req.refresh_from_db()
+    assert req.kind == "erasure"
+    entry = AuditEntry.objects.get(action="rights.kind_changed")
+    assert entry.detail == {"from": "access", "to": "erasure"}

@@ -130,7 +130,8 @@ class Command(BaseCommand):
         result = mailbox.poll()
         self.stdout.write(
             f"{len(result.requests)} request(s), {result.ignored} ignored, "
-            f"{result.unparseable + result.failed} kept for staff"
+            f"{result.unparseable + result.failed} kept for staff, "
+            f"{result.replies} reply(ies) filed with their request"
         )
 
     def cmd_ls(self, *, user, json: bool = False, **options):
