@@ -411,3 +411,36 @@ def test_a_source_declared_later_is_in_the_package_without_a_change_here(db, sup
     assert [r["data"]["id"] for r in rows] == ["m-1", "m-2"]
     assert all(r["activity"] == "newsletter" for r in rows)
     assert "tests-suppression.csv" in _unzip(req)
+
+
+def test_cli_package_refuses_an_expired_request(customer, officer, tmp_path):
+    req = services.create(kind="access", channel="web", actor=ACTOR, email=CUSTOMER)
+    Request.objects.filter(pk=req.pk).update(state=Request.State.EXPIRED)
+    with pytest.raises(CommandError, match="expired: the address was never confirmed"):
+        _cli("package", str(req.pk), "--out", str(tmp_path / "p"), user=officer.username)
+    assert not (tmp_path / "p").exists() and services.steps(req) == []
+
+
+def test_cli_erase_says_what_it_did_and_fails_when_nothing_could_be_done(customer, officer):
+    _job, items = customer
+    expired = _new("erasure")
+    Request.objects.filter(pk=expired.pk).update(state=Request.State.EXPIRED)
+    with pytest.raises(CommandError, match="expired"):
+        _cli("erase", str(expired.pk), user=officer.username)
+    refused = services.refuse(_new("erasure"), reason="Geen bewijs.", actor=ACTOR)
+    with pytest.raises(CommandError, match="refused"):
+        _cli("erase", str(refused.pk), user=officer.username)
+    # another run holds the request (within its lease): nothing is done, and it says so
+    req = _new("erasure")
+    Request.objects.filter(pk=req.pk).update(
+        state=Request.State.PROCESSING, running_since=timezone.now() - timedelta(minutes=5)
+    )
+    with pytest.raises(CommandError, match="another run"):
+        _cli("erase", str(req.pk), user=officer.username)
+    assert services.steps(req) == []
+    assert all(VaultItem.objects.get(pk=i.pk).state != VaultItem.State.ERASED for i in items)
+    # the lease ran out (the run was killed): the command takes over and finishes
+    Request.objects.filter(pk=req.pk).update(running_since=timezone.now() - timedelta(hours=1))
+    out = _cli("erase", str(req.pk), user=officer.username)
+    assert f"request {req.pk}: erased, answered on" in out
+    assert "nothing left to do" in _cli("erase", str(req.pk), user=officer.username)
