@@ -21,7 +21,8 @@ import secrets
 import smtplib
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import translation
 
 from privacydesk.audit.services import record
@@ -49,9 +50,15 @@ def render(outcome: str, req, context: dict | None = None) -> tuple[str, str]:
         raise ValueError(f"unknown letter {outcome!r}")
     ctx = {"req": req, **(context or {})}
     with translation.override(req.language if req.language in ("nl", "en") else "nl"):
-        subject = render_to_string("rights/letters/subject.txt", {**ctx, "outcome": outcome})
-        body = render_to_string(f"rights/letters/{outcome}.txt", ctx)
+        subject = render_text("rights/letters/subject.txt", {**ctx, "outcome": outcome})
+        body = render_text(f"rights/letters/{outcome}.txt", ctx)
     return " ".join(subject.split()), body
+
+
+def render_text(name: str, ctx: dict) -> str:
+    """A plain-text template rendered without HTML escaping (a letter is no web page)."""
+    template = get_template(name).template
+    return template.render(Context(ctx, autoescape=False))
 
 
 _OUR_ID = re.compile(r"<rights\.(\d{1,18})\.([0-9a-f]{16})\.([0-9a-f]{24})@[^<>\s]+>")

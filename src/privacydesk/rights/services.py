@@ -437,7 +437,6 @@ def _warn_staff(req: Request, days_left: int) -> bool:
     import smtplib
 
     from django.contrib.auth import get_user_model
-    from django.template.loader import render_to_string
     from django.utils import translation
 
     from privacydesk.spine.roles import PRIVACY_OFFICER
@@ -448,8 +447,8 @@ def _warn_staff(req: Request, days_left: int) -> bool:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         ctx = {"req": req, "days_left": days_left, "site": settings.SITE_URL}
-        subject = " ".join(render_to_string("rights/warning_subject.txt", ctx).split())
-        body = render_to_string("rights/warning.txt", ctx)
+        subject = " ".join(letters.render_text("rights/warning_subject.txt", ctx).split())
+        body = letters.render_text("rights/warning.txt", ctx)
     try:
         mail.send(addresses, subject, body)
     except (smtplib.SMTPException, OSError, mail.UnsafeHeader):
@@ -741,7 +740,12 @@ def recipients(req: Request, *, lang: str | None = None) -> list[str]:
     from django.utils import translation
 
     with translation.override(lang or req.language):
-        labels = [s.source for s in steps(req)] or [s.label for s in registry.sources()]
+        # the sources that hold the person's data: the plan's steps once it ran, else a find
+        labels = [s.source for s in steps(req)]
+        if not labels and subjects(req):
+            labels = list(registry.find_all(subjects(req)))
+        elif not labels:
+            labels = [s.label for s in registry.sources()]
         seen: list[str] = []
         for view in activities_for(labels):
             for name in [*view.recipients, *view.processors]:

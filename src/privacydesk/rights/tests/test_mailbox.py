@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from privacydesk.jobs.worker import Worker
+from privacydesk.rights import deadlines
 from privacydesk.rights import mailbox as intake
 from privacydesk.rights.models import MailboxMessage, Request
 
@@ -156,7 +157,10 @@ def test_mailed_request_is_acknowledged_verified_packaged_and_erased(
     ((to, ack),) = smtp_server.messages
     assert to == ["jan@example.nl"]
     body = ack.get_body(preferencelist=("plain",)).get_content()
-    assert req.deadline.strftime("%Y") in body  # the deadline is in the acknowledgement
+    with translation.override("nl"):
+        deadline = formats.date_format(req.deadline, "DATE_FORMAT")
+    assert req.deadline == deadlines.due_on(req.received_at)
+    assert f"We antwoorden uiterlijk op {deadline} (" in body  # the deadline, in full
     link = re.search(r"https?://\S+/privacy/request/verify/\S+/", body).group(0)
     path = urlsplit(link).path
     assert client.get(path).status_code == 200
