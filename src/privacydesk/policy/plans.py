@@ -11,6 +11,10 @@ One plan per request (Art. 15-18 GDPR) or retention sweep (Art. 5(1)(e)), persis
    before anything changed. A step that raised is marked failed and the plan stops; running
    the plan again retries it and skips every finished step.
 
+A source whose *find* raises stops the plan before anything acts: the plan is stored with one
+failed step for that source (position 0, the find phase), so the request shows which source
+failed, and :class:`StepFailed` is raised. Running the plan again redoes the whole find phase.
+
 Access (``export``) reads, so its steps run again on every run and return the rows.
 Objection (``object``, Art. 21) has a step for every source that acts on an objection
 (``registry.handles_objection``), and only for those, even where it found no row: a
@@ -105,27 +109,37 @@ def prepare(
     if existing is not None:
         if existing.verb != verb:
             raise ValueError(f"plan {key} is a {existing.verb} plan, not {verb}")
-        return existing
+        if not existing.steps.filter(position=FIND_POSITION).exists():
+            return existing
+        # the find phase failed last time: it runs again, whole
     subjects = list(subjects)
-    if verb == Plan.Verb.EXPIRE:
-        found = {
-            src.label: src.expired(cutoffs[src.label])
-            for src in registry.sources()
-            if cutoffs and src.label in cutoffs
-        }
-    else:
-        if not subjects:
-            raise ValueError("a request plan needs a data subject")
-        found = _objecting(subjects) if verb == Plan.Verb.OBJECT else None
-        if found is None:
-            found = registry.find_all(subjects)
+    ref = subject_ref(subjects[0].kind, subjects[0].value) if subjects else ""
+    if verb != Plan.Verb.EXPIRE and not subjects:
+        raise ValueError("a request plan needs a data subject")
+    try:
+        if verb == Plan.Verb.EXPIRE:
+            found = {}
+            for src in registry.sources():
+                if cutoffs and src.label in cutoffs:
+                    with _finding(src):
+                        found[src.label] = src.expired(cutoffs[src.label])
+        else:
+            found = _objecting(subjects) if verb == Plan.Verb.OBJECT else None
+            if found is None:
+                found = _find_all(subjects)
+    except _FindFailed as failed:
+        plan = _find_failed(existing, key, verb, ref, actor, failed)
+        raise StepFailed(plan, failed.source) from failed.__cause__
     kept = holds.held_keys() if verb in _ERASING else {}
     order = registry.sources()
     if verb != Plan.Verb.EXPORT:
         order = list(reversed(order))  # children before parents
-    ref = subject_ref(subjects[0].kind, subjects[0].value) if subjects else ""
     with transaction.atomic():
-        plan = Plan.objects.create(key=key, verb=verb, subject_ref=ref, created_by=actor)
+        if existing is not None:
+            existing.steps.all().delete()
+            plan = existing
+        else:
+            plan = Plan.objects.create(key=key, verb=verb, subject_ref=ref, created_by=actor)
         position = 0
         for src in order:
             keys = found.get(src.label, [])
@@ -155,13 +169,81 @@ def prepare(
     return plan
 
 
+#: The position of the step that records a failed find phase (real steps start at 1).
+FIND_POSITION = 0
+
+
+class _FindFailed(Exception):
+    def __init__(self, source: str) -> None:
+        super().__init__(source)
+        self.source = source
+
+
+class _finding:
+    """Turns any exception of one source's find into :class:`_FindFailed` naming it."""
+
+    def __init__(self, src: Source) -> None:
+        self.src = src
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None and issubclass(exc_type, Exception):
+            raise _FindFailed(self.src.label) from exc
+        return False
+
+
+def _find_all(subjects: list[Subject]) -> dict[str, list[Key]]:
+    """``registry.find_all``, with the source whose find raised named."""
+    found: dict[str, set[Key]] = {}
+    for src in registry.sources():
+        keys: set[Key] = set()
+        parents = {label: sorted(k) for label, k in found.items()}
+        with _finding(src):
+            for subject in subjects:
+                keys.update(src.find(subject, parents))
+        found[src.label] = keys
+    return {label: sorted(keys) for label, keys in found.items() if keys}
+
+
+def _find_failed(existing, key, verb, ref, actor, failed: _FindFailed) -> Plan:
+    """Store the plan with one failed step for the source whose find raised."""
+    error = type(failed.__cause__).__name__ if failed.__cause__ else "Error"
+    with transaction.atomic():
+        plan = existing or Plan.objects.create(
+            key=key, verb=verb, subject_ref=ref, created_by=actor
+        )
+        plan.steps.all().delete()
+        PlanStep.objects.create(
+            plan=plan,
+            position=FIND_POSITION,
+            source=failed.source,
+            status=PlanStep.Status.FAILED,
+            attempts=1,
+            error=error,  # only the type: the message may quote personal data
+        )
+        record(
+            actor=actor,
+            action=f"plan.{verb}.step_failed",
+            obj=plan,
+            subject=ref,
+            detail={"source": failed.source, "error": error, "phase": "find"},
+        )
+    return plan
+
+
 def _objecting(subjects: list[Subject]) -> dict[str, list[Key]] | None:
     """An objection's find phase: only the sources that act on it (None: one of them hangs
     from a parent, so the whole find phase is needed)."""
     wanted = [src for src in registry.sources() if registry.handles_objection(src)]
     if any(src.parent is not None for src in wanted):
         return None
-    return {src.label: sorted({k for s in subjects for k in src.find(s, {})}) for src in wanted}
+    found = {}
+    for src in wanted:
+        with _finding(src):
+            found[src.label] = sorted({k for s in subjects for k in src.find(s, {})})
+    return found
 
 
 def _initial_status(verb: str, src: Source, acting: list[Key]) -> str:

@@ -12,6 +12,16 @@ higher UIDs, and a new UIDVALIDITY (a rebuilt mailbox) starts over. Messages are
 - The request is received at the message's arrival (IMAP INTERNALDATE): its legal start.
 - Attachments are kept with the request (a forwarded message as an ``.eml`` file).
 - A message that cannot be read is kept whole for staff (``unparseable``), never dropped.
+- A message whose handling fails for any other reason (an attachment that cannot be stored,
+  an unexpected parse error) is rolled back and kept whole for staff (``failed``); it never
+  blocks the messages after it. A worker killed half-way leaves nothing recorded for the
+  message (the request and the record are one transaction), so the next poll takes it again.
+- No mail loops: a reply to one of our letters (its ``In-Reply-To`` or ``References`` names
+  one of our signed Message-IDs, or its subject carries our tag "(persoonsgegevens, #N)" and
+  it comes from request N's address) is filed with request N as correspondence, not made a
+  new request, and is not acknowledged. An automatic message (``Auto-Submitted`` other than
+  ``no``, ``Precedence: bulk/list/junk/auto_reply``, ``X-Autoreply``/``X-Autorespond``, a
+  delivery report) never becomes a request nor gets an acknowledgement.
 - A broken or forged From (several addresses, an invalid address, a header defect, or an
   ``Authentication-Results`` that failed SPF, DKIM or DMARC) never becomes a recipient: the
   request waits for staff, who answer by other means.
@@ -39,7 +49,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from privacydesk.audit.services import record
-from privacydesk.rights import services
+from privacydesk.rights import letters, services
 from privacydesk.rights.models import MailboxMessage, Request
 
 log = logging.getLogger(__name__)
@@ -62,14 +72,18 @@ _KINDS = [
 @dataclass
 class PollResult:
     requests: list[int] = field(default_factory=list)
+    replies: int = 0
     ignored: int = 0
     unparseable: int = 0
+    failed: int = 0
 
     def as_dict(self) -> dict:
         return {
             "requests": len(self.requests),
+            "replies": self.replies,
             "ignored": self.ignored,
             "unparseable": self.unparseable,
+            "failed": self.failed,
         }
 
 
@@ -83,6 +97,12 @@ class Parsed:
     subject: str
     text: str
     attachments: list[tuple[str, str, bytes]]
+    #: an automatic message (auto-reply, out of office, bounce, list mail)
+    auto: bool = False
+    #: the request one of our Message-IDs in In-Reply-To/References names
+    replied: int | None = None
+    #: the request our subject tag "(persoonsgegevens, #N)" names
+    tag: int | None = None
 
 
 def connect(cfg=None) -> imaplib.IMAP4:
@@ -113,12 +133,18 @@ def poll(cfg=None) -> PollResult:
         uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last)
         for uid in uids:
             typ, fetched = conn.uid("FETCH", str(uid), "(INTERNALDATE RFC822.SIZE BODY.PEEK[])")
-            raw, arrived = _raw_and_date(fetched)
-            _take(cfg.mailbox, uidvalidity, uid, raw, arrived, result)
+            raw, arrived = b"", None
+            try:
+                raw, arrived = _raw_and_date(fetched)
+                _take(cfg.mailbox, uidvalidity, uid, raw, arrived, result)
+            except Exception as exc:  # any failure: kept for staff, never lost nor blocking
+                raw = raw or _any_bytes(fetched)
+                _keep_failed(cfg.mailbox, uidvalidity, uid, raw, arrived, exc)
+                result.failed += 1
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             conn.logout()
-    if result.requests or result.unparseable:
+    if result.requests or result.unparseable or result.failed:
         record(actor=ACTOR, action="rights.mailbox_polled", detail=result.as_dict())
     return result
 
@@ -139,6 +165,40 @@ def _raw_and_date(fetched) -> tuple[bytes, datetime | None]:
     return raw, arrived
 
 
+def _any_bytes(fetched) -> bytes:
+    for part in fetched or ():
+        if isinstance(part, tuple) and len(part) > 1 and isinstance(part[1], bytes):
+            return part[1]
+    return b""
+
+
+def _keep_failed(mailbox: str, uidvalidity: int, uid: int, raw: bytes, arrived, exc) -> None:
+    """Record a message whose handling failed, whole, for staff (its own transaction).
+
+    When even this cannot be written (the database is gone) the error propagates and nothing
+    is recorded: the next poll takes the message again."""
+    log.warning("mailbox message %s could not be processed (%s); kept for staff", uid,
+                type(exc).__name__)  # fmt: skip
+    with transaction.atomic():
+        _msg, created = MailboxMessage.objects.get_or_create(
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            defaults={
+                "arrived_at": arrived or timezone.now(),
+                "outcome": MailboxMessage.Outcome.FAILED,
+                "raw": raw[:MAX_MESSAGE],
+            },
+        )
+        if created:
+            record(
+                actor=ACTOR,
+                action="rights.mailbox_message_failed",
+                obj=_msg,
+                detail={"error": type(exc).__name__},
+            )
+
+
 def _take(mailbox: str, uidvalidity: int, uid: int, raw: bytes, arrived, result: PollResult):
     arrived = arrived or timezone.now()
     parsed = parse(raw)
@@ -154,6 +214,14 @@ def _take(mailbox: str, uidvalidity: int, uid: int, raw: bytes, arrived, result:
                     raw=raw[:MAX_MESSAGE],
                 )
                 result.unparseable += 1
+                return
+            target = _replied_request(parsed)
+            if parsed.auto or target is not None:
+                _file_with(mailbox, uidvalidity, uid, raw, arrived, parsed, target)
+                if parsed.auto:
+                    result.ignored += 1
+                else:
+                    result.replies += 1
                 return
             if not parsed.is_request:
                 MailboxMessage.objects.create(
@@ -198,6 +266,74 @@ def _take(mailbox: str, uidvalidity: int, uid: int, raw: bytes, arrived, result:
         return
 
 
+def _replied_request(parsed: Parsed) -> Request | None:
+    """The request this message answers: named by one of our Message-IDs, or by our subject
+    tag when it comes from that request's own address."""
+    if parsed.replied is not None:
+        found = Request.objects.filter(pk=parsed.replied).first()
+        if found is not None:
+            return found
+    if parsed.tag is not None and parsed.sender_ok and parsed.sender:
+        found = Request.objects.filter(pk=parsed.tag).first()
+        if found is not None and found.email and found.email.lower() == parsed.sender.lower():
+            return found
+    return None
+
+
+def _file_with(mailbox, uidvalidity, uid, raw, arrived, parsed: Parsed, target):
+    """A reply (or an automatic message) about ``target``: kept with it, no new request and
+    no acknowledgement. An automatic message about nothing we know is recorded by UID only."""
+    outcome = MailboxMessage.Outcome.AUTO if parsed.auto else MailboxMessage.Outcome.REPLY
+    MailboxMessage.objects.create(
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        arrived_at=arrived,
+        outcome=outcome,
+        raw=raw[:MAX_MESSAGE] if target is not None else b"",
+        request=target,
+    )
+    if target is None:
+        return
+    for filename, content_type, content in parsed.attachments:
+        services.attach(
+            target, filename=filename, content=content, content_type=content_type, actor=ACTOR
+        )
+    record(
+        actor=ACTOR,
+        action="rights.reply_received",
+        obj=target,
+        subject=services.subject_reference(target),
+        detail={"automatic": parsed.auto},
+    )
+
+
+_TAG = re.compile(r"\(\s*persoonsgegevens\s*,\s*#(\d{1,18})\s*\)", re.I)
+_AUTO_PRECEDENCE = ("bulk", "list", "junk", "auto_reply", "auto-reply")
+
+
+def is_automatic(msg) -> bool:
+    """RFC 3834 and the common auto-responder headers, and delivery reports (bounces)."""
+    submitted = str(msg.get("auto-submitted", "")).split(";")[0].strip().lower()
+    if submitted and submitted != "no":
+        return True
+    if str(msg.get("precedence", "")).strip().lower() in _AUTO_PRECEDENCE:
+        return True
+    if any(msg.get(h) is not None for h in ("x-autoreply", "x-autorespond", "x-autoresponse")):
+        return True
+    return msg.get_content_type() == "multipart/report"
+
+
+def _our_references(msg) -> int | None:
+    refs = " ".join(str(msg.get(h, "")) for h in ("in-reply-to", "references"))
+    return letters.request_for_message_id(refs)
+
+
+def _tag(subject: str) -> int | None:
+    match = _TAG.search(subject)
+    return int(match.group(1)) if match else None
+
+
 def parse(raw: bytes) -> Parsed | None:
     """The message's request details, or None when it cannot be read."""
     try:
@@ -210,12 +346,19 @@ def parse(raw: bytes) -> Parsed | None:
         subjects = [subject] + [_subject(inner) for inner in _forwarded(msg)]
         keyword = settings.RIGHTS_KEYWORD.casefold()
         is_request = any(keyword in s.casefold() for s in subjects)
-        if not is_request:
+        auto, replied, tag = is_automatic(msg), _our_references(msg), _tag(subject)
+        if not is_request and replied is None:
+            if auto:
+                return Parsed(False, "", False, subject, "", [], auto=True)
             if keyword.encode() in raw.lower() and _broken_subject(msg):
                 return None  # it may be a request: keep it for staff
             return Parsed(False, "", False, subject, "", [])
         sender, sender_ok = _sender(msg, raw)
-        return Parsed(True, sender, sender_ok, subject, _text(msg), _attachments(msg))
+        attachments = [] if auto else _attachments(msg)
+        return Parsed(
+            is_request, sender, sender_ok, subject, _text(msg), attachments,
+            auto=auto, replied=replied, tag=tag,
+        )  # fmt: skip
     except Exception:
         log.warning("a mailbox message could not be read; kept for staff")
         return None

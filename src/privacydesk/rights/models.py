@@ -68,6 +68,8 @@ class Request(models.Model):
     mailbox_from_ok = models.BooleanField(_("sender can be answered"), default=True)
     created_by = models.CharField(_("entered by"), max_length=150, blank=True)
     running_since = models.DateTimeField(_("running since"), null=True, blank=True)
+    #: The answer letter that could not be sent yet (its outcome); the worker tries again.
+    unsent_letter = models.CharField(_("letter not sent yet"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["due_on", "received_at"]
@@ -113,13 +115,19 @@ class MailboxMessage(models.Model):
     """One message seen in the mailbox, recorded with the request it became (exactly once).
 
     A message without the keyword is recorded by its UID only; one that could not be read is
-    kept whole (``raw``) for staff.
+    kept whole (``raw``) for staff, as is one whose processing failed.
     """
+
+    #: The outcomes staff must look at (the queue lists them with their raw source).
+    KEPT = ("unparseable", "failed")
 
     class Outcome(models.TextChoices):
         REQUEST = "request", _("became a request")
         IGNORED = "ignored", _("no request (keyword missing)")
         UNPARSEABLE = "unparseable", _("could not be read; kept for staff")
+        FAILED = "failed", _("could not be processed; kept for staff")
+        REPLY = "reply", _("a reply, filed with its request")
+        AUTO = "auto", _("an automatic message (out of office, bounce): no request")
 
     mailbox = models.CharField(_("mailbox"), max_length=200)
     uidvalidity = models.BigIntegerField(_("UIDVALIDITY"))

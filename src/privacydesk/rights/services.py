@@ -32,7 +32,7 @@ from privacydesk.policy import plans
 from privacydesk.policy.models import Plan, PlanStep
 from privacydesk.rights import deadlines, letters
 from privacydesk.rights.models import Attachment, Request
-from privacydesk.spine import registry
+from privacydesk.spine import mail, registry
 from privacydesk.spine.registry import Subject
 
 VERIFY_SALT = "privacydesk.rights.verify"
@@ -144,6 +144,32 @@ def create(
         obj=req,
         subject=subject_reference(req),
         detail={"kind": kind, "channel": channel, "verified": state == Request.State.OPEN},
+    )
+    return req
+
+
+#: States in which staff may still change what a request asks for (nothing was carried out).
+KIND_CHANGEABLE = (Request.State.UNVERIFIED, Request.State.NEEDS_STAFF, Request.State.OPEN)
+
+
+@transaction.atomic
+def change_kind(req: Request, *, kind: str, actor: str) -> Request:
+    """Staff correct what a request asks for (the mailbox guesses it from the words)."""
+    req = Request.objects.select_for_update().get(pk=req.pk)
+    if kind not in Request.Kind.values:
+        raise RightsError(_("Unknown kind %(kind)s.") % {"kind": kind})
+    if req.state not in KIND_CHANGEABLE or request_plans(req):
+        raise RightsError(_("The kind can only be changed before the request is carried out."))
+    if req.kind == kind:
+        return req
+    old, req.kind = req.kind, kind
+    req.save(update_fields=["kind"])
+    record(
+        actor=actor,
+        action="rights.kind_changed",
+        obj=req,
+        subject=subject_reference(req),
+        detail={"from": old, "to": kind},
     )
     return req
 
@@ -358,7 +384,7 @@ def refuse(req: Request, *, reason: str, actor: str) -> Request:
     req.answered_at = req.closed_at = now
     req.save(update_fields=["state", "refusal_reason", "answered_at", "closed_at"])
     record(actor=actor, action="rights.refused", obj=req, subject=subject_reference(req))
-    transaction.on_commit(lambda: letters.send("refusal", req, actor=actor, context=_authority()))
+    transaction.on_commit(lambda: send_answer(req, actor=actor, outcome="refusal"))
     return req
 
 
@@ -411,8 +437,6 @@ def _warn_staff(req: Request, days_left: int) -> bool:
     import smtplib
 
     from django.contrib.auth import get_user_model
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
     from django.utils import translation
 
     from privacydesk.spine.roles import PRIVACY_OFFICER
@@ -423,11 +447,11 @@ def _warn_staff(req: Request, days_left: int) -> bool:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         ctx = {"req": req, "days_left": days_left, "site": settings.SITE_URL}
-        subject = " ".join(render_to_string("rights/warning_subject.txt", ctx).split())
-        body = render_to_string("rights/warning.txt", ctx)
+        subject = " ".join(letters.render_text("rights/warning_subject.txt", ctx).split())
+        body = letters.render_text("rights/warning.txt", ctx)
     try:
-        send_mail(subject, body, None, addresses)
-    except (smtplib.SMTPException, OSError):
+        mail.send(addresses, subject, body)
+    except (smtplib.SMTPException, OSError, mail.UnsafeHeader):
         return False
     record(
         actor="system:rights",
@@ -527,8 +551,49 @@ def carry_out(req: Request, *, actor: str) -> Outcome | None:
         subject=subject_reference(req),
         detail={"kind": req.kind},
     )
-    letters.send(req.kind, req, actor=actor, context=answer_context(req, outcome))
+    send_answer(req, actor=actor, run=outcome)
     return outcome
+
+
+def send_answer(
+    req: Request, *, actor: str, outcome: str | None = None, run: Outcome | None = None
+) -> bool:
+    """Mail the answer letter (default: the one of the request's kind).
+
+    A letter that could not be sent (the mail server refused it or is down) is not lost: the
+    request keeps it as ``unsent_letter``, the queue and its page show it, and the worker
+    sends it again (:func:`resend_letters`). A requester who cannot be mailed (no address,
+    an untrusted From) is answered by staff by other means and flagged the same way."""
+    outcome = outcome or req.kind
+    if not req.email or not req.mailbox_from_ok:
+        return False  # staff answer by post or phone: the request waited for them all along
+    context = _authority() if outcome == "refusal" else answer_context(req, run)
+    sent = letters.send(outcome, req, actor=actor, context=context)
+    if sent:
+        Request.objects.filter(pk=req.pk, unsent_letter=outcome).update(unsent_letter="")
+        req.unsent_letter = ""
+    else:
+        Request.objects.filter(pk=req.pk).update(unsent_letter=outcome)
+        req.unsent_letter = outcome
+        record(
+            actor=actor,
+            action="rights.letter_not_sent",
+            obj=req,
+            subject=subject_reference(req),
+            detail={"letter": outcome},
+        )
+    return sent
+
+
+def resend_letters(*, actor: str = "system:rights") -> int:
+    """Send again every answer letter that could not be sent before; how many went out."""
+    sent = 0
+    for req in Request.objects.exclude(unsent_letter="").filter(mailbox_from_ok=True):
+        if not req.email:
+            continue
+        if send_answer(req, actor=actor, outcome=req.unsent_letter):
+            sent += 1
+    return sent
 
 
 def _run_plan(req: Request, verb: str, *, actor: str) -> plans.PlanRun:
@@ -675,7 +740,12 @@ def recipients(req: Request, *, lang: str | None = None) -> list[str]:
     from django.utils import translation
 
     with translation.override(lang or req.language):
-        labels = [s.source for s in steps(req)] or [s.label for s in registry.sources()]
+        # the sources that hold the person's data: the plan's steps once it ran, else a find
+        labels = [s.source for s in steps(req)]
+        if not labels and subjects(req):
+            labels = list(registry.find_all(subjects(req)))
+        elif not labels:
+            labels = [s.label for s in registry.sources()]
         seen: list[str] = []
         for view in activities_for(labels):
             for name in [*view.recipients, *view.processors]:

@@ -106,11 +106,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     rows = Request.objects.order_by("due_on", "received_at")
     if show != "all":
-        rows = rows.exclude(state__in=CLOSED)
+        # a closed request whose answer letter is not out yet stays in sight
+        rows = rows.exclude(state__in=CLOSED, unsent_letter="")
     rows = list(rows[:500])
     links = services.links_expire_at([r for r in rows if r.state == Request.State.UNVERIFIED])
     rows = [_row(r, links.get(r.pk)) for r in rows]
-    kept = MailboxMessage.objects.filter(outcome=MailboxMessage.Outcome.UNPARSEABLE)
+    kept = MailboxMessage.objects.filter(outcome__in=MailboxMessage.KEPT)
     since = timezone.now() - timedelta(days=EXPIRED_SHOWN_DAYS)
     expired = Request.objects.filter(state=Request.State.EXPIRED, closed_at__gte=since).count()
     record(actor=actor_for(request.user), action="rights.queue_viewed", detail={"count": len(rows)})
@@ -227,6 +228,9 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "recipients": services.recipients(req, lang=translation.get_language())
         if req.kind == Request.Kind.RECTIFICATION
         else [],
+        "kinds": Request.Kind.choices,
+        "can_change_kind": req.state in services.KIND_CHANGEABLE
+        and not services.request_plans(req),
         "can_extend": req.extended_to is None
         and timezone.localdate() <= req.due_on
         and not req.is_closed,
@@ -265,6 +269,9 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
                     )
                 else:
                     messages.success(request, _("Marked as verified."))
+        elif action == "kind":
+            services.change_kind(req, kind=request.POST.get("kind", ""), actor=actor)
+            messages.success(request, _("The kind of the request is changed."))
         elif action == "extend":
             form = ExtendForm(request.POST)
             if not form.is_valid():

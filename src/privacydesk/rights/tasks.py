@@ -25,10 +25,11 @@ def run_request(request_id: int, actor: str) -> dict:
 @periodic(every=timedelta(minutes=10), name="rights.resume")
 @job(max_attempts=3)
 def resume_requests() -> dict:
-    """Finish what a stopped worker left half-way (the plans skip every finished step)."""
+    """Finish what a stopped worker left half-way (the plans skip every finished step), and
+    send again the answer letters the mail server did not take."""
     from privacydesk.rights import services
 
-    return {"resumed": services.resume_unfinished()}
+    return {"resumed": services.resume_unfinished(), "letters": services.resend_letters()}
 
 
 @periodic(every=timedelta(hours=1), name="rights.deadlines")

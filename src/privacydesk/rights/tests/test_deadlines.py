@@ -9,6 +9,7 @@ from django.utils import timezone
 from privacydesk.audit.models import AuditEntry
 from privacydesk.rights import deadlines, services
 from privacydesk.rights.models import Request
+from privacydesk.spine import mail
 from privacydesk.spine.roles import PRIVACY_OFFICER
 from privacydesk.testing import make_staff
 
@@ -101,6 +102,9 @@ def test_warnings_are_mailed_once_each_and_overdue_is_marked(db, mailoutbox):
     assert len(mailoutbox) == 3
     assert all(m.to == ["privacy@compjoeter.nl"] for m in mailoutbox)
     assert "jan@example.nl" not in "".join(m.subject + m.body for m in mailoutbox)
+    # built by the one sender (spine.mail): its Message-ID under the sender's domain
+    domain = mail.message_domain()
+    assert all(m.extra_headers["Message-ID"].endswith(f"@{domain}>") for m in mailoutbox)
     late.refresh_from_db()
     assert late.overdue_at is not None
     assert AuditEntry.objects.filter(action="rights.deadline_warning").count() == 3

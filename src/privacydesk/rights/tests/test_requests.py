@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -36,6 +36,7 @@ CUSTOMER = "piet.puk@example.nl"
 def _vault_and_outbox(settings, tmp_path):
     settings.VAULT_DIR = tmp_path / "vault"
     settings.EMAIL_BACKEND = "privacydesk.backoffice.outbox.OutboxBackend"
+    settings.OUTBOX_DIR = tmp_path / "outbox"  # this test's letters only
 
 
 @pytest.fixture
@@ -120,9 +121,18 @@ def test_access_package_has_every_source_with_activity_csvs_and_report(customer,
     }
     for word in words[lang]:
         assert word.lower() in report.lower(), word
-    # the answer goes by a signed, expiring link, never as an attachment
-    letter = [m for m in mail.outbox] or []
-    assert letter == []  # the outbox backend writes files, not mail.outbox
+    # the answer goes by a signed, expiring link, never as an attachment: the message as sent
+    [letter] = [m for m in _outbox_messages() if f"#{req.pk})" in m["Subject"]]
+    assert letter.get_content_type() == "text/plain" and not letter.is_multipart()
+    assert list(letter.iter_attachments()) == []
+    assert not any(p.get_filename() for p in letter.walk())
+    body = letter.get_content()
+    match = re.search(r"https?://\S+/privacy/request/package/([^/\s]+)/", body)
+    assert match and services.request_for_package(match.group(1)) == req  # signed, ours
+    assert services.request_for_package(match.group(1)[:-2] + "xx") is None
+    raw = letter.as_bytes()
+    assert b"Content-Disposition" not in raw and b"application/zip" not in raw
+    assert "&#x27;" not in body and "&amp;" not in body  # a text letter, not HTML-escaped
     assert AuditEntry.objects.filter(action="rights.letter_sent", detail__letter="access").exists()
 
 
@@ -205,6 +215,15 @@ def test_erasure_shreds_suppresses_explains_and_leaves_only_legal_grounds(
     attempts = {s.source: s.attempts for s in services.steps(req)}
     _cli("erase", str(req.pk), user=officer.username)
     assert {s.source: s.attempts for s in services.steps(req)} == attempts
+
+
+def _outbox_messages():
+    from email import message_from_bytes, policy
+
+    from django.conf import settings
+
+    for path in sorted(settings.OUTBOX_DIR.glob("*.eml")):
+        yield message_from_bytes(path.read_bytes(), policy=policy.default)
 
 
 def _outbox_files():
@@ -292,7 +311,36 @@ def test_rectification_writes_through_the_registry_and_audits_references(custome
     entry = AuditEntry.objects.get(action="rights.rectified")
     assert "example" not in json.dumps(entry.detail)
     assert set(entry.detail["identifier"]) == {"old", "new"}
-    assert services.recipients(req) is not None
+    assert services.recipients(req) == []  # vault data only: no recipient to tell
+
+
+def test_rectification_lists_the_recipients_to_inform(customer, staff_client, officer):
+    from decimal import Decimal
+
+    from privacydesk.crm.models import Invoice
+
+    Invoice.objects.create(
+        number="2026-0042",
+        date=timezone.localdate(),
+        customer_name="Piet Puk",
+        customer_email=CUSTOMER,
+        amount_excl_vat=Decimal("100.00"),
+        vat_amount=Decimal("21.00"),
+        amount_incl_vat=Decimal("121.00"),
+    )
+    req = _new("rectification", language="en")
+    services.set_corrections(req, changes={}, new_email="p.puk@example.org", actor=ACTOR)
+    # before it runs (what the page shows) and in the letter: the invoice's recipient only,
+    # the recipients of the person's data, not of every activity
+    tax = "The Dutch Tax Administration, when it asks"
+    assert services.recipients(req) == [tax]
+    assert services.recipients(req, lang="nl") == ["De Belastingdienst, als die daarom vraagt"]
+    page = staff_client(PRIVACY_OFFICER).get(f"/staff/rights/{req.pk}/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert "De Belastingdienst, als die daarom vraagt" in page.content.decode()
+    services.carry_out(req, actor=ACTOR)
+    assert services.recipients(req) == [tax]
+    [letter] = [m for m in _outbox_messages() if m["To"] == "p.puk@example.org"]
+    assert f"- {tax}" in letter.get_content()
 
 
 # -- the command line -----------------------------------------------------------------------
@@ -411,3 +459,94 @@ def test_a_source_declared_later_is_in_the_package_without_a_change_here(db, sup
     assert [r["data"]["id"] for r in rows] == ["m-1", "m-2"]
     assert all(r["activity"] == "newsletter" for r in rows)
     assert "tests-suppression.csv" in _unzip(req)
+
+
+def test_cli_package_refuses_an_expired_request(customer, officer, tmp_path):
+    req = services.create(kind="access", channel="web", actor=ACTOR, email=CUSTOMER)
+    Request.objects.filter(pk=req.pk).update(state=Request.State.EXPIRED)
+    with pytest.raises(CommandError, match="expired: the address was never confirmed"):
+        _cli("package", str(req.pk), "--out", str(tmp_path / "p"), user=officer.username)
+    assert not (tmp_path / "p").exists() and services.steps(req) == []
+
+
+def test_cli_erase_says_what_it_did_and_fails_when_nothing_could_be_done(customer, officer):
+    _job, items = customer
+    expired = _new("erasure")
+    Request.objects.filter(pk=expired.pk).update(state=Request.State.EXPIRED)
+    with pytest.raises(CommandError, match="expired"):
+        _cli("erase", str(expired.pk), user=officer.username)
+    refused = services.refuse(_new("erasure"), reason="Geen bewijs.", actor=ACTOR)
+    with pytest.raises(CommandError, match="refused"):
+        _cli("erase", str(refused.pk), user=officer.username)
+    # another run holds the request (within its lease): nothing is done, and it says so
+    req = _new("erasure")
+    Request.objects.filter(pk=req.pk).update(
+        state=Request.State.PROCESSING, running_since=timezone.now() - timedelta(minutes=5)
+    )
+    with pytest.raises(CommandError, match="another run"):
+        _cli("erase", str(req.pk), user=officer.username)
+    assert services.steps(req) == []
+    assert all(VaultItem.objects.get(pk=i.pk).state != VaultItem.State.ERASED for i in items)
+    # the lease ran out (the run was killed): the command takes over and finishes
+    Request.objects.filter(pk=req.pk).update(running_since=timezone.now() - timedelta(hours=1))
+    out = _cli("erase", str(req.pk), user=officer.username)
+    assert f"request {req.pk}: erased, answered on" in out
+    assert "nothing left to do" in _cli("erase", str(req.pk), user=officer.username)
+
+
+def test_an_interrupted_erasure_run_again_repeats_no_finished_step(customer, officer, monkeypatch):
+    job, items = customer
+    req = _new("erasure")
+    src = registry.source("vault.RecoveryJob")
+    monkeypatch.setattr(src, "erase", lambda keys: (_ for _ in ()).throw(OSError("killed")))
+    with pytest.raises(CommandError, match=r"vault\.RecoveryJob failed"):
+        _cli("erase", str(req.pk), user=officer.username)
+    before = {s.source: (s.status, s.attempts) for s in services.steps(req)}
+    assert before["vault.VaultItem"][0] == "done" and before["vault.RecoveryJob"][0] == "failed"
+    monkeypatch.undo()
+    req.refresh_from_db()
+    assert req.state == Request.State.FAILED
+    services.carry_out(req, actor=ACTOR)  # run again: it carries on where it stopped
+    after = {s.source: (s.status, s.attempts) for s in services.steps(req)}
+    assert after["vault.VaultItem"] == before["vault.VaultItem"]  # not repeated
+    assert after["vault.RecoveryJob"] == ("done", before["vault.RecoveryJob"][1] + 1)
+    assert {status for status, _ in after.values()} <= {"done", "kept"}
+    job.refresh_from_db()
+    assert job.contact_email == ""
+    for item in items:
+        item.refresh_from_db()
+        assert item.state == VaultItem.State.ERASED
+    req.refresh_from_db()
+    assert req.state == Request.State.ANSWERED
+
+
+def test_a_source_whose_find_raises_fails_the_request_with_its_step(
+    customer, officer, tmp_path, monkeypatch
+):
+    src = registry.source("vault.VaultItem")
+
+    def broken(subject, parents):
+        raise RuntimeError("the vault index is unreadable")
+
+    monkeypatch.setattr(src, "find", broken)
+    req = _new("access")
+    with pytest.raises(plans.StepFailed):
+        services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    assert req.state == Request.State.FAILED and req.package == ""
+    assert [(s.source, s.status, s.error) for s in services.steps(req)] == [
+        ("vault.VaultItem", "failed", "RuntimeError")
+    ]  # the request page shows which source failed
+    other = _new("access")
+    with pytest.raises(CommandError, match=r"step vault\.VaultItem failed"):
+        _cli("package", str(other.pk), "--out", str(tmp_path / "p"), user=officer.username)
+    assert not (tmp_path / "p").exists()
+    # repaired: the retry finds again, in full, and completes the package
+    monkeypatch.undo()
+    services.carry_out(req, actor=ACTOR)
+    req.refresh_from_db()
+    assert req.state == Request.State.ANSWERED
+    statuses = {s.source: s.status for s in services.steps(req)}
+    assert statuses["vault.VaultItem"] == "done" and set(statuses.values()) == {"done"}
+    data = json.loads(_unzip(req)["data.json"])
+    assert sum(1 for r in data["records"] if r["source"] == "vault.VaultItem") == 2

@@ -33,7 +33,7 @@ def test_queue_shows_days_left_warnings_and_overdue(staff_client):
     assert "3 dagen te laat" in page
     assert "nog 2 dagen" in page and "waarschuwing 2 dagen" in page
     assert "pd-row-overdue" in page and "pd-row-warn" in page
-    assert "Berichten in het postvak die niet leesbaar waren" in page
+    assert "Berichten uit het postvak, bewaard voor medewerkers" in page
     assert AuditEntry.objects.filter(action="rights.queue_viewed").exists()
     client.post("/i18n/setlang/", {"language": "en", "next": "/staff/rights/"})
     english = client.get("/staff/rights/").content.decode()

@@ -45,6 +45,7 @@ def request_json(req: Request) -> dict:
         "overdue": st.overdue and not req.is_closed,
         "state": req.state,
         "verified": req.verified_at is not None,
+        "letter_unsent": req.unsent_letter or None,
         "steps": [
             {
                 "plan": step.plan.verb,
@@ -129,7 +130,8 @@ class Command(BaseCommand):
         result = mailbox.poll()
         self.stdout.write(
             f"{len(result.requests)} request(s), {result.ignored} ignored, "
-            f"{result.unparseable} kept for staff"
+            f"{result.unparseable + result.failed} kept for staff, "
+            f"{result.replies} reply(ies) filed with their request"
         )
 
     def cmd_ls(self, *, user, json: bool = False, **options):
@@ -191,8 +193,7 @@ class Command(BaseCommand):
         req = self._request(id)
         if req.kind not in (Request.Kind.ACCESS, Request.Kind.PORTABILITY):
             raise CommandError(f"request {id} is a {req.kind} request, not access")
-        if req.state in (Request.State.UNVERIFIED, Request.State.NEEDS_STAFF):
-            raise CommandError(f"request {id} is not verified")
+        self._refuse_unanswerable(req)
         run = plans.run(
             Plan.Verb.EXPORT,
             services.subjects(req),
@@ -215,15 +216,44 @@ class Command(BaseCommand):
         req = self._request(id)
         if req.kind != Request.Kind.ERASURE:
             raise CommandError(f"request {id} is a {req.kind} request, not erasure")
-        if req.state in (Request.State.UNVERIFIED, Request.State.NEEDS_STAFF):
-            raise CommandError(f"request {id} is not verified")
-        if req.state != Request.State.ANSWERED:
-            try:
-                services.carry_out(req, actor=actor)
-            finally:
-                self._print_steps(req)
-        else:
+        self._refuse_unanswerable(req)
+        if req.state == Request.State.ANSWERED:
             self._print_steps(req)
+            self.stdout.write(
+                f"request {id} was erased on {_day(req.answered_at)}; nothing left to do"
+            )
+            return
+        try:
+            done = services.carry_out(req, actor=actor)
+        finally:
+            self._print_steps(req)
+        if done is None:
+            req.refresh_from_db()
+            since = timezone.localtime(req.running_since) if req.running_since else None
+            when = f" since {since:%Y-%m-%d %H:%M}" if since else ""
+            minutes = int(services.STALE_RUN.total_seconds() // 60)
+            raise CommandError(
+                f"request {id} is being carried out by another run{when}; nothing was done. "
+                f"Try again when it has finished (a run that stopped is taken over after "
+                f"{minutes} minutes)"
+            )
+        req.refresh_from_db()
+        self.stdout.write(f"request {id}: erased, answered on {_day(req.answered_at)}")
+        if req.unsent_letter:
+            self.stderr.write(
+                f"request {id}: the answer letter could not be sent yet; the worker retries it"
+            )
+
+    def _refuse_unanswerable(self, req):
+        """A request nobody confirmed, or one that was refused, is not carried out."""
+        if req.state in (Request.State.UNVERIFIED, Request.State.NEEDS_STAFF):
+            raise CommandError(f"request {req.pk} is not verified")
+        if req.state == Request.State.EXPIRED:
+            raise CommandError(
+                f"request {req.pk} expired: the address was never confirmed; nothing was done"
+            )
+        if req.state == Request.State.REFUSED:
+            raise CommandError(f"request {req.pk} was refused; nothing was done")
 
     def _print_steps(self, req):
         for step in services.steps(req):
@@ -245,6 +275,10 @@ class Command(BaseCommand):
         for key in ("id", "kind", "channel", "received_at", "deadline", "days_left", "state"):
             self.stdout.write(f"{key}: {data[key]}")
         self._print_steps(req)
+
+
+def _day(moment) -> str:
+    return timezone.localtime(moment).date().isoformat() if moment else "?"
 
 
 def _dumps(data) -> str:
