@@ -22,12 +22,18 @@ nothing on our side can tell. Such a row becomes ``unknown`` once its claim is s
 **not** sent again (at most once: a subscriber never gets a campaign twice; staff see the
 count). The window is one SMTP reply long, microseconds to milliseconds per message.
 
-Refusals: 4xx (and a lost connection) puts the row back to ``queued`` after a growing delay
-(``MAILINGS_RETRY_SECONDS`` times 2^(attempt-1), at most ``MAILINGS_MAX_ATTEMPTS``); a 5xx for the
-recipient (RCPT) is a bounce: ``bounced`` and the address suppressed; a 5xx for the message
-itself (DATA) is ``failed`` without suppression, since the address was not refused. One SMTP
-connection is reused for the whole run, and sending is paced to ``MAILINGS_RATE`` messages
-per second (0: as fast as the server takes them).
+A connection that breaks or times out *after* the final dot, before the server's reply, is
+the same window seen from a living worker: the row ends ``unknown`` at once, never queued
+again. Staff see the unknown deliveries on the campaign page (with their Message-IDs, to
+look up in the mail server's log) and in ``campaign status --json``.
+
+Refusals: 4xx (and a connection lost before the final dot) puts the row back to ``queued``
+after a growing delay (``MAILINGS_RETRY_SECONDS`` times 2^(attempt-1), at most
+``MAILINGS_MAX_ATTEMPTS``); a 5xx for the recipient (RCPT) is a bounce: ``bounced`` and the
+address suppressed; a 5xx for the message itself (DATA) is ``failed`` without suppression,
+since the address was not refused. One SMTP connection is reused for the whole run, and
+sending is paced to ``MAILINGS_RATE`` messages per second (0: as fast as the server takes
+them).
 """
 
 from __future__ import annotations
@@ -251,6 +257,17 @@ class Run:
         except mail.Refused as refused:
             self.connection_failures = 0
             self._refused(delivery, refused)
+            return
+        except mail.Unconfirmed as exc:
+            # The final dot went out and no reply came: the server may have taken the message.
+            # Sending it again could deliver it twice, so it ends as unknown (staff see it).
+            self.connection_failures += 1
+            log.warning("delivery %s: no reply after the message was handed over (%s)",
+                        delivery.pk, exc)  # fmt: skip
+            _mine(delivery, self.token, Delivery.State.HANDING_OVER).update(
+                state=Delivery.State.UNKNOWN, attempts=delivery.attempts + 1
+            )
+            self.report.unknown += 1
             return
         except (smtplib.SMTPException, OSError) as exc:
             self.connection_failures += 1
