@@ -176,7 +176,7 @@ def _render_campaign(request, obj, *, form=None, test_form=None, status=200) -> 
                 unsubscribe="#", soft_opt_in=False, test=False,
             ),
             counts=_labelled(counts), page=page, shown_state=shown_state,
-            unknown=counts[Delivery.State.UNKNOWN],
+            unknown=counts[Delivery.State.UNKNOWN], stopped=services.last_stop(obj),
             recipients=(
                 services.mailable(obj.mailing_list).count() if obj.state == "draft" else None
             ),

@@ -263,7 +263,11 @@ class Transport:
         if not self.smtp:
             raise TypeError("send_data needs the SMTP backend")
         if self.backend.connection is None:
-            self.backend.open()
+            try:
+                self.backend.open()
+            except (smtplib.SMTPException, OSError):
+                self._drop()  # e.g. connected but the sign-in was refused: not usable
+                raise
         smtp = self.backend.connection
         if getattr(smtp, "sock", None) is not None:
             # The final dot goes in a write of its own (see _dialogue): without this, Nagle's
