@@ -295,8 +295,9 @@ class Run:
                 message_id=message_id[:200], unsubscribe_headers=True,
             )  # fmt: skip
 
-        self.pacer.wait()
         try:
+            self.transport.connect()  # a new connection is not part of the pace
+            self.pacer.wait()
             if message is None:
                 self.transport.send_data(
                     renderer.sender, [subscription.email], data, before_commit=handing_over

@@ -262,12 +262,7 @@ class Transport:
         """Hand over a message already serialised as SMTP DATA (:func:`wire`): SMTP only."""
         if not self.smtp:
             raise TypeError("send_data needs the SMTP backend")
-        if self.backend.connection is None:
-            try:
-                self.backend.open()
-            except (smtplib.SMTPException, OSError):
-                self._drop()  # e.g. connected but the sign-in was refused: not usable
-                raise
+        self.connect()
         smtp = self.backend.connection
         if getattr(smtp, "sock", None) is not None:
             # The final dot goes in a write of its own (see _dialogue): without this, Nagle's
@@ -280,6 +275,18 @@ class Transport:
             raise
         except (Unconfirmed, smtplib.SMTPException, OSError):
             self._drop()
+            raise
+
+    def connect(self) -> None:
+        """Open the SMTP connection and greet (EHLO) now, if it is not open: a bulk sender
+        that paces its messages connects first, so the pace is that of the messages."""
+        if not self.smtp or self.backend.connection is not None:
+            return
+        try:
+            self.backend.open()
+            self.backend.connection.ehlo_or_helo_if_needed()
+        except (smtplib.SMTPException, OSError):
+            self._drop()  # e.g. connected but the sign-in was refused: not usable
             raise
 
     def _drop(self) -> None:

@@ -100,6 +100,7 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         # The message is taken (recorded) first; a hold at "data" then delays only the reply,
         # as with a server that has stored a message when its answer is lost.
+        at = time.monotonic()  # before parsing: the first parse imports modules, slowly
         with self.lock:
             refused = [self.data_refusals[r] for r in envelope.rcpt_tos if r in self.data_refusals]
             drops = [self.drops[r] for r in envelope.rcpt_tos if r in self.drops]
@@ -114,7 +115,7 @@ class Handler:
                         rcpt_tos=list(envelope.rcpt_tos),
                         data=envelope.content,
                         email=message,
-                        at=time.monotonic(),
+                        at=at,
                     )
                 )
         if drops:
