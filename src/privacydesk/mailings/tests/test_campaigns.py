@@ -318,3 +318,5 @@ def test_the_text_part_is_rendered_from_the_same_template_as_the_html(smtp, camp
     text, html = render.preview(campaign, "nl")
     body = html.split("<body>", 1)[1].rsplit("</body>", 1)[0]
     assert text == render.html_to_text(body)
+    # Prepared once per language and basis (each recipient only gets their marks replaced).
+    assert render.Renderer(campaign).prepared("nl", "consent") is not None
