@@ -4,15 +4,16 @@ Two touch points, both through ``privacydesk.mailings.services``:
 
 - the contact page lists the person's subscriptions (``subscriptions_for``: list, state, basis,
   confirmation time) and says when the address is on the suppression list (``is_suppressed``);
-- a paying customer (a contact with an invoice, under the contact or made out to its address)
-  may be put on the public list (``settings.MAILINGS_PUBLIC_LIST``) under the soft opt-in of
-  Telecommunicatiewet art. 11.7 lid 3 with ``add_soft_opt_in``, from the contact page (sales
-  and admin) and from an import's ``newsletter``/``nieuwsbrief`` column (ja/nee, yes/no, 1/0 or
-  empty). The proof's source names the contact and the invoice. A contact without an invoice
-  is a lead, not a customer: they need their own consent, given on the public signup form
-  (double opt-in); the CRM never subscribes them. ``add_soft_opt_in`` returns ``None`` for an
-  address on the suppression list or one that unsubscribed: it is never added again, and the
-  contact page and the import say so (the contact itself is still imported).
+- a paying customer (a contact with a paid invoice, under the contact or made out to its
+  address) may be put on the public list (``settings.MAILINGS_PUBLIC_LIST``) under the soft
+  opt-in of Telecommunicatiewet art. 11.7 lid 3 with ``add_soft_opt_in``, from the contact
+  page (sales and admin) and from an import's ``newsletter``/``nieuwsbrief`` column (ja/nee,
+  yes/no, 1/0 or empty). The proof's source names the contact and the paid invoice. A contact
+  without a paid invoice (none at all, or only unpaid ones) is a lead, not a paying customer:
+  they need their own consent, given on the public signup form (double opt-in); the CRM never
+  subscribes them. ``add_soft_opt_in`` returns ``None`` for an address on the suppression
+  list or one that unsubscribed: it is never added again, and the contact page and the import
+  say so (the contact itself is still imported).
 
 "nee" in the column never ends a subscription: unsubscribing is the person's own act (the link
 in every message) or staff's (the suppression list).
@@ -81,8 +82,9 @@ def parse_choice(value: str) -> bool | None:
 
 # -- customers ---------------------------------------------------------------------------------
 def customer_invoices(contacts: Iterable[Contact]) -> dict[int, Invoice]:
-    """The latest invoice of each contact that has one (its own, or one made out to its
-    address), by contact id: the customer relation a soft opt-in rests on."""
+    """The latest *paid* invoice of each contact that has one (its own, or one made out to its
+    address), by contact id: the customer relation a soft opt-in rests on (Tw 11.7 lid 3 asks
+    for a sale; an invoice not paid yet is not one)."""
     contacts = [c for c in contacts if c.pk]
     found: dict[int, Invoice] = {}
     for start in range(0, len(contacts), 500):
@@ -91,7 +93,7 @@ def customer_invoices(contacts: Iterable[Contact]) -> dict[int, Invoice]:
         ids = {c.pk for c in batch}
         rows = (
             Invoice.objects.annotate(email_lower=Lower("customer_email"))
-            .filter(Q(contact__in=ids) | Q(email_lower__in=list(by_email)))
+            .filter(Q(contact__in=ids) | Q(email_lower__in=list(by_email)), paid=True)
             .order_by("date", "number")
         )
         for invoice in rows:  # the latest comes last and wins
@@ -194,7 +196,7 @@ def section_for(contact: Contact, *, invoices: list[Invoice], user, lang: str) -
 
     mailing_list = public_list()
     subscriptions = mailings.subscriptions_for(contact.email)
-    latest = max(invoices, key=lambda i: (i.date, i.number), default=None)
+    latest = max((i for i in invoices if i.paid), key=lambda i: (i.date, i.number), default=None)
     section = Section(
         subscriptions=[(s, s.mailing_list.title(lang)) for s in subscriptions],
         suppressed=mailings.is_suppressed(contact.email),

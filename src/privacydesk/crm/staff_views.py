@@ -240,8 +240,8 @@ _SOFT_OPT_IN_MESSAGES = {
     newsletter.NOT_CUSTOMER: (
         messages.ERROR,
         lambda: _(
-            "Not added: the contact has no invoice, so is not a customer; a lead needs their "
-            "own consent on the signup form."
+            "Not added: the contact has no paid invoice, so is not a paying customer; a lead "
+            "needs their own consent on the signup form."
         ),
     ),
     newsletter.NO_LIST: (

@@ -22,12 +22,26 @@ nothing on our side can tell. Such a row becomes ``unknown`` once its claim is s
 **not** sent again (at most once: a subscriber never gets a campaign twice; staff see the
 count). The window is one SMTP reply long, microseconds to milliseconds per message.
 
-Refusals: 4xx (and a lost connection) puts the row back to ``queued`` after a growing delay
-(``MAILINGS_RETRY_SECONDS`` times 2^(attempt-1), at most ``MAILINGS_MAX_ATTEMPTS``); a 5xx for the
-recipient (RCPT) is a bounce: ``bounced`` and the address suppressed; a 5xx for the message
-itself (DATA) is ``failed`` without suppression, since the address was not refused. One SMTP
-connection is reused for the whole run, and sending is paced to ``MAILINGS_RATE`` messages
-per second (0: as fast as the server takes them).
+A connection that breaks or times out *after* the final dot, before the server's reply, is
+the same window seen from a living worker: the row ends ``unknown`` at once, never queued
+again. Staff see the unknown deliveries on the campaign page (with their Message-IDs, to
+look up in the mail server's log) and in ``campaign status --json``.
+
+Refusals: 4xx (and a connection lost before the final dot) puts the row back to ``queued``
+after a growing delay (``MAILINGS_RETRY_SECONDS`` times 2^(attempt-1), at most
+``MAILINGS_MAX_ATTEMPTS``), then ``failed``. A 5xx for one recipient is a bounce: ``bounced``
+and the address suppressed. At RCPT that is certain (the reply is about the address). A 5xx
+to MAIL FROM or after DATA may instead concern the whole session (the sender refused, a
+quota reached, the content refused): such a refusal is held until the server accepts another
+message of the run, and only then recorded as a bounce. ``SESSION_REFUSALS`` of them in a row
+with nothing accepted in between, a refused sign-in (AUTH) or a refused greeting/EHLO stop
+the run: nobody is bounced or suppressed, the rows go back to ``queued`` without using an
+attempt, and the stop is reported (the run's report, the audit entry
+``mailings.run_stopped``, the campaign page and ``campaign status --json``). Held refusals
+still open when the run ends are retried like a 4xx (so they end ``failed``, never
+suppressed, when the server keeps refusing). One SMTP connection is reused for the whole run, and
+sending is paced to ``MAILINGS_RATE`` messages per second (0: as fast as the server takes
+them).
 """
 
 from __future__ import annotations
@@ -54,6 +68,16 @@ BATCH = 200
 #: Connection failures in a row after which a run stops (the server is down); the rows stay
 #: queued for the next run.
 MAX_CONNECTION_FAILURES = 3
+#: Permanent refusals at MAIL FROM or after DATA in a row, with nothing accepted in between,
+#: after which they are taken to concern the session, not the recipients: the run stops.
+SESSION_REFUSALS = 3
+#: Errors of the session itself (sign-in, greeting, EHLO): the run stops at once.
+SESSION_ERRORS = (
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPNotSupportedError,
+    smtplib.SMTPConnectError,
+)
 ACTOR = "system:mailings"
 
 
@@ -66,6 +90,8 @@ class Report:
     skipped: int = 0
     unknown: int = 0
     finished: list[int] = field(default_factory=list)
+    #: Why the run stopped early because of the session ({"stage", "code"}), else None.
+    stopped: dict | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -76,6 +102,7 @@ class Report:
             "skipped": self.skipped,
             "unknown": self.unknown,
             "finished": self.finished,
+            "stopped": self.stopped,
         }
 
 
@@ -170,6 +197,8 @@ class Run:
         self.transport = transport
         self.renderers: dict[int, render.Renderer] = {}
         self.connection_failures = 0
+        #: Permanent refusals at MAIL FROM or DATA not yet known to concern the recipient.
+        self.held: list[tuple[Delivery, mail.Refused]] = []
         rate = settings.MAILINGS_RATE
         # A batch must be sent well within the claim's lifetime, or other workers take it over.
         self.batch = (
@@ -187,10 +216,15 @@ class Run:
                 if not batch:
                     break
                 for delivery in batch:
-                    if self.connection_failures >= MAX_CONNECTION_FAILURES:
+                    if self.connection_failures >= MAX_CONNECTION_FAILURES or self.report.stopped:
                         self._release(delivery)
                         continue
                     self.send_one(delivery)
+                if self.report.stopped:
+                    break
+            for delivery, refused in self.held:  # not shown to concern the recipient
+                self._retry(delivery, code=refused.code)
+            self.held = []
         finally:
             if own:
                 self.transport.close()
@@ -203,9 +237,33 @@ class Run:
         return self.renderers[campaign.pk]
 
     def _release(self, delivery: Delivery) -> None:
-        _mine(delivery, self.token, Delivery.State.CLAIMED).update(
+        _mine(delivery, self.token, Delivery.State.CLAIMED, Delivery.State.HANDING_OVER).update(
             state=Delivery.State.QUEUED, claim_token=""
         )
+
+    def _stop(self, *, stage: str, code: int | None, deliveries: list[Delivery]) -> None:
+        """The session is refused: nobody bounced, the rows queued again, the stop reported."""
+        for delivery in deliveries:
+            self._release(delivery)
+        self.held = []
+        self.report.stopped = {"stage": stage, "code": code}
+        log.error("mailings: the mail server refused the session (%s, %s): run stopped",
+                  stage, code)  # fmt: skip
+        campaigns = {d.campaign_id for d in deliveries}
+        for campaign in Campaign.objects.filter(pk__in=campaigns):
+            if services.last_stop(campaign) != self.report.stopped:  # once per outage
+                record(actor=ACTOR, action=services.RUN_STOPPED, obj=campaign,
+                       detail=self.report.stopped)  # fmt: skip
+
+    def _bounce(self, delivery: Delivery, code: int) -> None:
+        states = (Delivery.State.CLAIMED, Delivery.State.HANDING_OVER)
+        _mine(delivery, self.token, *states).update(
+            state=Delivery.State.BOUNCED, smtp_code=code, attempts=delivery.attempts + 1
+        )
+        services.suppress(
+            delivery.subscription.email, reason=Suppression.Reason.BOUNCED, actor=ACTOR
+        )
+        self.report.bounced += 1
 
     def send_one(self, delivery: Delivery) -> None:
         subscription = delivery.subscription
@@ -237,8 +295,9 @@ class Run:
                 message_id=message_id[:200], unsubscribe_headers=True,
             )  # fmt: skip
 
-        self.pacer.wait()
         try:
+            self.transport.connect()  # a new connection is not part of the pace
+            self.pacer.wait()
             if message is None:
                 self.transport.send_data(
                     renderer.sender, [subscription.email], data, before_commit=handing_over
@@ -252,6 +311,26 @@ class Run:
             self.connection_failures = 0
             self._refused(delivery, refused)
             return
+        except SESSION_ERRORS as exc:
+            code = getattr(exc, "smtp_code", None)
+            if isinstance(exc, smtplib.SMTPConnectError) and not (code and code >= 500):
+                self.connection_failures += 1
+                self._retry(delivery, code=None)
+                return
+            stage = "auth" if isinstance(exc, smtplib.SMTPAuthenticationError) else "connect"
+            self._stop(stage=stage, code=code, deliveries=[delivery])
+            return
+        except mail.Unconfirmed as exc:
+            # The final dot went out and no reply came: the server may have taken the message.
+            # Sending it again could deliver it twice, so it ends as unknown (staff see it).
+            self.connection_failures += 1
+            log.warning("delivery %s: no reply after the message was handed over (%s)",
+                        delivery.pk, exc)  # fmt: skip
+            _mine(delivery, self.token, Delivery.State.HANDING_OVER).update(
+                state=Delivery.State.UNKNOWN, attempts=delivery.attempts + 1
+            )
+            self.report.unknown += 1
+            return
         except (smtplib.SMTPException, OSError) as exc:
             self.connection_failures += 1
             log.warning("delivery %s: mail server connection failed (%s)", delivery.pk,
@@ -263,25 +342,23 @@ class Run:
             state=Delivery.State.SENT, sent_at=timezone.now(), smtp_code=250
         )
         self.report.sent += 1
+        # The server took this message: the refusals held before were about their recipients.
+        held, self.held = self.held, []
+        for earlier, refused in held:
+            self._bounce(earlier, refused.code)
 
     def _refused(self, delivery: Delivery, refused: mail.Refused) -> None:
-        states = (Delivery.State.CLAIMED, Delivery.State.HANDING_OVER)
         if not refused.permanent:
             self._retry(delivery, code=refused.code)
             return
         if refused.stage == "rcpt":
-            _mine(delivery, self.token, *states).update(
-                state=Delivery.State.BOUNCED, smtp_code=refused.code, attempts=delivery.attempts + 1
-            )
-            services.suppress(
-                delivery.subscription.email, reason=Suppression.Reason.BOUNCED, actor=ACTOR
-            )
-            self.report.bounced += 1
-        else:
-            _mine(delivery, self.token, *states).update(
-                state=Delivery.State.FAILED, smtp_code=refused.code, attempts=delivery.attempts + 1
-            )
-            self.report.failed += 1
+            self._bounce(delivery, refused.code)
+            return
+        # MAIL FROM or DATA: about this recipient, or about the whole session?
+        self.held.append((delivery, refused))
+        if len(self.held) >= SESSION_REFUSALS:
+            self._stop(stage=refused.stage, code=refused.code,
+                       deliveries=[d for d, _r in self.held])  # fmt: skip
 
     def _retry(self, delivery: Delivery, *, code: int | None) -> None:
         attempts = delivery.attempts + 1

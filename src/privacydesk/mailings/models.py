@@ -151,7 +151,8 @@ class Delivery(models.Model):
     a temporary refusal puts it back to queued with a later ``next_attempt_at``; a permanent
     one ends in bounced (refused address, suppressed) or failed; skipped when the address was
     suppressed or unsubscribed before its turn; unknown when a worker died while the server
-    was accepting it (it is not sent again: at most once).
+    was accepting it, or the connection broke or timed out after the final dot before the
+    server's reply (it is not sent again: at most once; staff see it on the campaign page).
     """
 
     class State(models.TextChoices):

@@ -1,6 +1,12 @@
 """A campaign as an e-mail: Markdown to sanitised HTML and plain text, in one template that
 carries the company's identity and postal address (the privacy model's controller).
 
+The one template is ``mailings/_email_body.html`` (``email.html`` wraps it in a document for
+the HTML part; the staff preview includes it too). The plain-text part is that same rendered
+body turned into text (:func:`html_to_text`): headings, paragraphs, lists, links with their
+address, the footer with identity, address and the unsubscribe link. So both parts always say
+the same, and the text part never shows the raw Markdown.
+
 The template is rendered once per campaign, language and legal basis; each recipient's
 message only gets its own unsubscribe link and headers (RFC 2369 ``List-Id``,
 ``List-Unsubscribe``, RFC 8058 ``List-Unsubscribe-Post``).
@@ -9,6 +15,7 @@ message only gets its own unsubscribe link and headers (RFC 2369 ``List-Id``,
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import markdown as markdown_lib
 import nh3
@@ -44,6 +51,120 @@ def markdown_to_html(text: str) -> str:
     )
 
 
+class _Text(HTMLParser):
+    """Sanitised HTML (our tags only) as plain text."""
+
+    BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre", "table", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.line: list[str] = []
+        self.lists: list[list] = []  # [kind, counter]
+        self.href: list[str | None] = []
+        self.link_text: list[int] = []
+        self.pre = 0
+        self.quote = 0
+        self.heading: str | None = None
+        self.cells: list[str] | None = None
+        self.item = False  # the line being collected is a list item
+        self.tight = False  # the last block was a list item or a table row
+
+    def _add(self, text: str, *, tight: bool = False) -> None:
+        """A block; list items and table rows follow each other without a blank line."""
+        if tight and self.tight and self.blocks:
+            self.blocks[-1] += "\n" + text
+        else:
+            self.blocks.append(text)
+        self.tight = tight
+
+    def _flush(self) -> None:
+        text = "".join(self.line)
+        self.line = []
+        if not self.pre:
+            text = "\n".join(" ".join(part.split()) for part in text.split("\n"))
+        text = text.strip("\n") if self.pre else text.strip()
+        if not text:
+            return
+        if self.heading:
+            underline = {"h1": "=", "h2": "-"}.get(self.heading)
+            if underline:
+                text = f"{text}\n{underline * len(text)}"
+        if self.quote:
+            text = "\n".join(f"> {line}" for line in text.split("\n"))
+        self._add(text, tight=self.item)
+        self.item = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS or tag == "li":
+            self._flush()
+        if tag in ("table", "ul", "ol") and not self.lists:
+            self.tight = False
+        if tag in ("h1", "h2", "h3", "h4"):
+            self.heading = tag
+        elif tag in ("ul", "ol"):
+            self.lists.append([tag, 0])
+        elif tag == "li" and self.lists:
+            self.lists[-1][1] += 1
+            kind, number = self.lists[-1]
+            indent = "  " * (len(self.lists) - 1)
+            self.line.append(f"{indent}{number}. " if kind == "ol" else f"{indent}- ")
+            self.item = True
+        elif tag == "br":
+            self.line.append("\n")
+        elif tag == "hr":
+            self._add("-" * 40)
+        elif tag == "pre":
+            self.pre += 1
+        elif tag == "blockquote":
+            self.quote += 1
+        elif tag == "tr":
+            self.cells = []
+        elif tag in ("td", "th"):
+            self.line = []
+        elif tag == "a":
+            self.href.append(dict(attrs).get("href"))
+            self.link_text.append(len("".join(self.line)))
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.href:
+            href, start = self.href.pop(), self.link_text.pop()
+            shown = "".join(self.line)[start:].strip()
+            if href and href not in (shown, f"mailto:{shown}"):
+                self.line.append(f" <{href.removeprefix('mailto:')}>")
+        elif tag in ("td", "th") and self.cells is not None:
+            self.cells.append(" ".join("".join(self.line).split()))
+            self.line = []
+        elif tag == "tr" and self.cells is not None:
+            self._add(" | ".join(self.cells), tight=True)
+            self.cells = None
+        elif tag in self.BLOCKS or tag == "li":
+            self._flush()
+            if tag in ("h1", "h2", "h3", "h4"):
+                self.heading = None
+            elif tag in ("ul", "ol") and self.lists:
+                self.lists.pop()
+            elif tag == "pre":
+                self.pre -= 1
+            elif tag == "blockquote":
+                self.quote -= 1
+
+    def handle_data(self, data):
+        self.line.append(data)
+
+    def text(self) -> str:
+        self._flush()
+        return "\n\n".join(self.blocks) + "\n"
+
+
+def html_to_text(html: str) -> str:
+    """The plain-text form of a rendered, sanitised message body."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
 def _controller():
     from privacydesk.policy.services import current_model
 
@@ -74,7 +195,6 @@ class Renderer:
                 "campaign": self.campaign,
                 "list_title": mailing_list.title(lang),
                 "body_html": mark_safe(self.body_html),  # noqa: S308 - sanitised by nh3
-                "body_text": self.campaign.markdown.strip(),
                 "controller": self.controller,
                 "soft_opt_in": basis == Subscription.Basis.SOFT_OPT_IN,
                 "unsubscribe": PLACEHOLDER,
@@ -82,8 +202,9 @@ class Renderer:
                 "lang": lang,
             }
             with translation.override(lang):
-                text = render_to_string("mailings/email.txt", context)
-                html = render_to_string("mailings/email.html", context)
+                body = render_to_string("mailings/_email_body.html", context)
+                html = render_to_string("mailings/email.html", {**context, "body": body})
+            text = html_to_text(body)
             self._cache[key] = (text, html)
         return self._cache[key]
 

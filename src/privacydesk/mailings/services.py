@@ -600,6 +600,29 @@ def send_test(campaign: Campaign, address: str, *, actor: str, lang: str | None 
     return message.extra_headers["Message-ID"]
 
 
+RUN_STOPPED = "mailings.run_stopped"
+
+
+def last_stop(campaign: Campaign) -> dict | None:
+    """Why the last sending run of a campaign stopped for the whole session (``{"stage",
+    "code"}``: the sign-in, the sender or the content refused), while it matters: None once a
+    message of the campaign was accepted after it, or when the campaign is not sending."""
+    from privacydesk.audit.models import AuditEntry
+
+    if campaign.state != Campaign.State.SENDING:
+        return None
+    entry = (
+        AuditEntry.objects.filter(
+            action=RUN_STOPPED, object_type=Campaign._meta.label, object_id=str(campaign.pk)
+        )
+        .order_by("-id")
+        .first()
+    )
+    if entry is None or campaign.deliveries.filter(sent_at__gt=entry.at).exists():
+        return None
+    return entry.detail
+
+
 def status_counts(campaign: Campaign) -> dict[str, int]:
     counts = {state: 0 for state, _label in Delivery.State.choices}
     for row in campaign.deliveries.values("state").annotate(n=Count("pk")):

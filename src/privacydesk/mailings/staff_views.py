@@ -145,6 +145,11 @@ def _render_campaign(request, obj, *, form=None, test_form=None, status=200) -> 
     renderer = rendering.Renderer(obj)
     text, _html = renderer.parts(lang, "consent")
     deliveries = obj.deliveries.select_related("subscription").order_by("pk")
+    shown_state = request.GET.get("state", "")
+    if shown_state in Delivery.State.values:
+        deliveries = deliveries.filter(state=shown_state)
+    else:
+        shown_state = ""
     page = Paginator(deliveries, PER_PAGE).get_page(request.GET.get("page"))
     if page.object_list:
         record(
@@ -154,6 +159,7 @@ def _render_campaign(request, obj, *, form=None, test_form=None, status=200) -> 
             detail={"page": page.number, "count": len(page.object_list)},
         )
     can_write = request.user.has_perm(WRITE)
+    counts = services.status_counts(obj)
     return render(
         request,
         "mailings/staff_campaign.html",
@@ -169,7 +175,8 @@ def _render_campaign(request, obj, *, form=None, test_form=None, status=200) -> 
                 controller=renderer.controller,
                 unsubscribe="#", soft_opt_in=False, test=False,
             ),
-            counts=_labelled(services.status_counts(obj)), page=page,
+            counts=_labelled(counts), page=page, shown_state=shown_state,
+            unknown=counts[Delivery.State.UNKNOWN], stopped=services.last_stop(obj),
             recipients=(
                 services.mailable(obj.mailing_list).count() if obj.state == "draft" else None
             ),

@@ -161,6 +161,12 @@ class Refused(Exception):
         return 500 <= self.code < 600
 
 
+class Unconfirmed(Exception):
+    """The final ``.`` of DATA went out (or may have) and no reply came: the connection broke
+    or timed out. The server may have accepted the message; sending it again could deliver
+    it twice."""
+
+
 class HandoverCancelled(Exception):
     """``before_commit`` returned False: the message was not handed over (connection dropped)."""
 
@@ -224,6 +230,7 @@ class Transport:
         data: bytes | None = None,
     ) -> None:
         """Hand ``message`` over; raises :class:`Refused`, :class:`HandoverCancelled`,
+        :class:`Unconfirmed` (no reply after the final dot: the message may have been taken),
         ``smtplib.SMTPException`` or ``OSError`` (the connection is then reopened next time).
 
         ``data`` may carry the message already as SMTP DATA (:func:`wire`), for bulk senders
@@ -232,7 +239,11 @@ class Transport:
         if not self.smtp:
             if before_commit is not None and not before_commit():
                 raise HandoverCancelled
-            if self.backend.send_messages([message]) != 1:
+            try:
+                taken = self.backend.send_messages([message])
+            except OSError as exc:  # part of it may have been written
+                raise Unconfirmed(type(exc).__name__) from exc
+            if taken != 1:
                 raise Refused(554, "data", "the backend did not take the message")
             return
         sender = parseaddr(message.from_email)[1]
@@ -251,8 +262,7 @@ class Transport:
         """Hand over a message already serialised as SMTP DATA (:func:`wire`): SMTP only."""
         if not self.smtp:
             raise TypeError("send_data needs the SMTP backend")
-        if self.backend.connection is None:
-            self.backend.open()
+        self.connect()
         smtp = self.backend.connection
         if getattr(smtp, "sock", None) is not None:
             # The final dot goes in a write of its own (see _dialogue): without this, Nagle's
@@ -263,8 +273,20 @@ class Transport:
             self._dialogue(smtp, sender, recipients, data, before_commit)
         except (Refused, HandoverCancelled):
             raise
-        except (smtplib.SMTPException, OSError):
+        except (Unconfirmed, smtplib.SMTPException, OSError):
             self._drop()
+            raise
+
+    def connect(self) -> None:
+        """Open the SMTP connection and greet (EHLO) now, if it is not open: a bulk sender
+        that paces its messages connects first, so the pace is that of the messages."""
+        if not self.smtp or self.backend.connection is not None:
+            return
+        try:
+            self.backend.open()
+            self.backend.connection.ehlo_or_helo_if_needed()
+        except (smtplib.SMTPException, OSError):
+            self._drop()  # e.g. connected but the sign-in was refused: not usable
             raise
 
     def _drop(self) -> None:
@@ -292,8 +314,11 @@ class Transport:
             # Without the final dot the server discards the transaction with the connection.
             self._drop()
             raise HandoverCancelled
-        smtp.send(b".\r\n")
-        code, reply = smtp.getreply()
+        try:
+            smtp.send(b".\r\n")
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise Unconfirmed(type(exc).__name__) from exc
         if code != 250:
             raise Refused(code, "data", reply.decode("utf-8", "replace"))
 

@@ -11,7 +11,13 @@ the code under test talks SMTP for real; tests assert on what the server receive
 The server can refuse recipients (``smtp.refuse("a@example.nl", 550)``), refuse them for a
 while (``smtp.refuse("b@example.nl", 451, times=2)``) and hold a dialogue at a chosen point
 (``smtp.hold("c@example.nl", stage="rcpt")``) until ``smtp.release()``; a held dialogue lets a
-test kill the client at a known point. Other apps' tests (rights, crm) use the same fixture.
+test kill the client at a known point. ``smtp.drop_after_data("d@example.nl")`` takes that
+message and then closes the connection without a reply (a reply lost after the final dot);
+``smtp.refuse(..., stage="data")`` refuses the message after its final dot and
+``smtp.refuse_mail(550)`` refuses MAIL FROM (the sender; the server does not know the
+recipient yet). Each received message carries the time it was taken (``at``) and
+``smtp.connections`` counts the sessions (EHLO). Other apps' tests (rights, crm) use the
+same fixture.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class Received:
     rcpt_tos: list[str]
     data: bytes
     email: EmailMessage = field(repr=False)
+    at: float = 0.0  # time.monotonic() when the server took the message
 
     def part(self, subtype: str) -> str:
         body = self.email.get_body(preferencelist=(subtype,))
@@ -49,6 +56,9 @@ class Handler:
         self.lock = threading.Lock()
         self.received: list[Received] = []
         self.refusals: dict[str, list[int]] = {}  # address -> [code, times left (-1 = always)]
+        self.data_refusals: dict[str, int] = {}  # address -> code, after the final dot
+        self.mail_refusal: list[int] | None = None  # [code, times left (-1 = always)]
+        self.drops: dict[str, bool] = {}  # address -> store the message before dropping
         self.holds: dict[tuple[str, str], threading.Event] = {}
         self.holding = threading.Event()
         self.held_at: tuple[str, str] | None = None
@@ -62,6 +72,17 @@ class Handler:
         self.holding.set()
         while not event.is_set():
             await asyncio.sleep(0.01)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        with self.lock:
+            rule = self.mail_refusal
+            if rule is not None and rule[1] != 0:
+                if rule[1] > 0:
+                    rule[1] -= 1
+                return f"{rule[0]} 5.7.1 sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         address = address.lower()
@@ -79,16 +100,27 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         # The message is taken (recorded) first; a hold at "data" then delays only the reply,
         # as with a server that has stored a message when its answer is lost.
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        at = time.monotonic()  # before parsing: the first parse imports modules, slowly
         with self.lock:
-            self.received.append(
-                Received(
-                    mail_from=envelope.mail_from,
-                    rcpt_tos=list(envelope.rcpt_tos),
-                    data=envelope.content,
-                    email=message,
+            refused = [self.data_refusals[r] for r in envelope.rcpt_tos if r in self.data_refusals]
+            drops = [self.drops[r] for r in envelope.rcpt_tos if r in self.drops]
+        if refused:
+            return f"{refused[0]} 5.6.0 message refused"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if not drops or drops[0]:
+            with self.lock:
+                self.received.append(
+                    Received(
+                        mail_from=envelope.mail_from,
+                        rcpt_tos=list(envelope.rcpt_tos),
+                        data=envelope.content,
+                        email=message,
+                        at=at,
+                    )
                 )
-            )
+        if drops:
+            server.transport.abort()  # no reply: the client cannot tell whether it was taken
+            return "250 OK"  # written to a closed transport: never arrives
         for rcpt in envelope.rcpt_tos:
             await self._wait((rcpt, "data"))
         return "250 OK"
@@ -126,12 +158,35 @@ class SmtpSink:
             self.handler.received.clear()
             self.handler.refusals.clear()
             self.handler.holds.clear()
+            self.handler.data_refusals.clear()
+            self.handler.drops.clear()
+            self.handler.mail_refusal = None
             self.handler.connections = 0
 
-    def refuse(self, address: str, code: int, *, times: int = -1) -> None:
-        """Answer RCPT for ``address`` with ``code`` (``times`` times; -1: always)."""
+    def refuse(self, address: str, code: int, *, times: int = -1, stage: str = "rcpt") -> None:
+        """Answer RCPT for ``address`` with ``code`` (``times`` times; -1: always); with
+        ``stage="data"``, accept RCPT and answer the final dot of its message with ``code``."""
         with self.handler.lock:
-            self.handler.refusals[address.lower()] = [code, times]
+            if stage == "data":
+                self.handler.data_refusals[address.lower()] = code
+            else:
+                self.handler.refusals[address.lower()] = [code, times]
+
+    def refuse_mail(self, code: int, *, times: int = -1) -> None:
+        """Answer the next ``times`` MAIL FROM commands (-1: all) with ``code``."""
+        with self.handler.lock:
+            self.handler.mail_refusal = [code, times]
+
+    def drop_after_data(self, address: str, *, store: bool = True) -> None:
+        """Close the connection after the final dot of a message to ``address``, without a
+        reply; ``store``: the server kept the message (else it lost it)."""
+        with self.handler.lock:
+            self.handler.drops[address.lower()] = store
+
+    @property
+    def connections(self) -> int:
+        """SMTP sessions opened (EHLO) since the last reset."""
+        return self.handler.connections
 
     def hold(self, address: str, *, stage: str = "rcpt") -> None:
         """Stop answering at ``stage`` (``rcpt``: before accepting the recipient; ``data``:

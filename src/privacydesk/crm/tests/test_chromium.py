@@ -83,7 +83,7 @@ def test_contact_pages(pages, crm, lang):
     tab.check(f"/staff/crm/contacts/{duplicate.pk}/", "crm-contact-lead")
     assert tab.page.locator("#crm-newsletter-lead a").count() == 1
     stopped = contact("Sam Stop", "sam@elders.example")
-    invoice(stopped, "2026-0050", date(2026, 12, 1))
+    invoice(stopped, "2026-0050", date(2026, 12, 1), paid=True)
     mailings.suppress(stopped.email, reason="unsubscribed", actor=ACTOR)
     tab.check(f"/staff/crm/contacts/{stopped.pk}/", "crm-contact-suppressed")
     assert tab.page.locator("#crm-newsletter-suppressed").count() == 1

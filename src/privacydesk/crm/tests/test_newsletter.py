@@ -31,7 +31,7 @@ def public_list(db, settings):
 @pytest.fixture
 def customer(public_list):
     jan = contact("Jan de Boer", "jan@acme.example")
-    invoice(jan, "2026-042")
+    invoice(jan, "2026-042", paid=True)
     return jan
 
 
@@ -81,11 +81,11 @@ def test_a_lead_is_not_added_and_is_pointed_to_the_signup_form(public_list, staf
     client = staff_client("admin")
     shown = page(client, lead, **EN)
     assert "Add to newsletter" not in shown
-    assert "this contact has no invoice, so is not a customer" in shown
+    assert "this contact has no paid invoice, so is not a paying customer" in shown
     assert "https://www.example.nl/en/newsletter/" in shown
     assert "https://www.example.nl/newsletter/" in page(client, lead)
     answer = add(client, lead, **EN).content.decode()
-    assert "Not added: the contact has no invoice" in answer
+    assert "Not added: the contact has no paid invoice" in answer
     assert not Subscription.objects.exists()
 
 
@@ -123,7 +123,7 @@ def test_readers_see_subscriptions_but_cannot_add(customer, staff_client, role):
 
 def test_without_the_public_list_the_page_says_so(db, staff_client):
     jan = contact("Jan de Boer", "jan@acme.example")
-    invoice(jan, "2026-042")
+    invoice(jan, "2026-042", paid=True)
     client = staff_client("sales")
     assert "does not exist yet" in page(client, jan, **EN)
     assert "the newsletter list does not exist yet" in add(client, jan, **EN).content.decode()
@@ -155,8 +155,8 @@ FILE = (
 
 def test_the_newsletter_column_subscribes_customers_and_notes_the_others(customer):
     sam = contact("Sam Stop", "sam@acme.example")
-    invoice(sam, "2026-043")
-    invoice(contact("Nina Nee", "nina@acme.example"), "2026-044")
+    invoice(sam, "2026-043", paid=True)
+    invoice(contact("Nina Nee", "nina@acme.example"), "2026-044", paid=True)
     mailings.suppress("sam@acme.example", reason="objected", actor="anonymous")
     mailings.suppress("stop@elders.example", reason="unsubscribed", actor="anonymous")
     report = run(FILE)
@@ -216,7 +216,7 @@ def test_a_new_contact_with_an_invoice_under_its_address_is_a_customer(public_li
     """The invoice outlives an erased contact (fiscal record): the same address imported
     again is the same customer."""
     old = contact("Jan de Boer", "jan@acme.example")
-    invoice(old, "2025-001")
+    invoice(old, "2025-001", paid=True)
     old.delete()
     report = run("name;email;newsletter\nJan de Boer;JAN@acme.example;ja\n")
     assert (report.imported, report.subscribed, report.notes) == (1, 1, [])
@@ -287,3 +287,33 @@ def test_the_command_and_the_page_report_the_notes(customer, tmp_path, staff_cli
     assert response.status_code == 200
     assert "Aangemeld voor de nieuwsbrief (soft opt-in): 1 klant." in shown
     assert "geen klant: heeft eigen toestemming nodig" in shown
+
+
+def test_a_contact_whose_invoices_are_all_unpaid_is_not_a_paying_customer(
+    public_list, staff_client
+):
+    """The soft opt-in rests on a sale: unpaid invoices only do not make a paying customer,
+    neither on the contact page nor in an import."""
+    unpaid = contact("Olga Open", "olga@acme.example")
+    invoice(unpaid, "2026-060")
+    invoice(unpaid, "2026-061", paid=False)
+    assert newsletter.customer_invoices([unpaid]) == {}
+    client = staff_client("sales")
+    shown = page(client, unpaid, **EN)
+    assert "Add to newsletter (soft opt-in)" not in shown
+    assert "this contact has no paid invoice" in shown
+    assert (
+        "Not added: the contact has no paid invoice" in add(client, unpaid, **EN).content.decode()
+    )
+    report = run("name;email;newsletter\nOlga Open;olga@acme.example;ja\n")
+    assert report.subscribed == 0
+    assert report.as_json()["notes"] == [
+        {"row": 2, "note": "not a customer: needs their own consent"}
+    ]
+    assert not Subscription.objects.exists()
+
+    # Once an invoice is paid, the contact is a customer, and the proof names that invoice.
+    paid = invoice(unpaid, "2026-062", paid=True)
+    assert newsletter.customer_invoices([unpaid]) == {unpaid.pk: paid}
+    assert "Added to the newsletter" in add(client, unpaid, **EN).content.decode()
+    assert ConsentProof.objects.get().source == f"crm contact {unpaid.pk} invoice 2026-062"

@@ -286,3 +286,37 @@ def test_without_email_url_a_campaign_goes_to_the_outbox(settings, subscribe, ca
     assert UNSUB.fullmatch(campaign_message["List-Unsubscribe"].strip().strip("<>"))
     assert campaign_message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert services.status_counts(campaign)["sent"] == 1
+
+
+def test_the_text_part_is_rendered_from_the_same_template_as_the_html(smtp, campaign, subscribe):
+    """One template: the plain-text part is the rendered HTML body as text (identity, postal
+    address and unsubscribe link in both parts), never the raw Markdown."""
+    from privacydesk.mailings import render
+
+    subscribe("anna@example.nl")
+    subscribe("bob@example.nl", language="en")
+    smtp.reset()
+    send(campaign)
+    for address, unsubscribe in (
+        ("anna@example.nl", "Afmelden met één klik"),
+        ("bob@example.nl", "Unsubscribe with one click"),
+    ):
+        [received] = smtp.messages_to(address)
+        html, text = received.part("html"), received.part("plain").replace("\r\n", "\n")
+        link = UNSUB.fullmatch(received.email["List-Unsubscribe"].strip().strip("<>")).group(0)
+        for part in (html, text):
+            assert "coMPjoeter" in part and "verkoop@compjoeter.nl" in part
+            assert "Oude Molenweg 22c" in part and "5425VR De Mortel" in part
+            assert link in part and unsubscribe in part
+        assert f"{unsubscribe} <{link}>" in text
+        # Rendered, not the Markdown source: no markup, and what nh3 removed is gone here too.
+        assert "December\n========" in text and "new: data recovery from SSDs." in text
+        assert "- our site <https://www.compjoeter.nl>" in text
+        for source in ("# December", "**new**", "*SSDs*", "[our site]", "<script", "onerror"):
+            assert source not in text
+    # The text part is exactly the HTML body as text: a change to the template shows in both.
+    text, html = render.preview(campaign, "nl")
+    body = html.split("<body>", 1)[1].rsplit("</body>", 1)[0]
+    assert text == render.html_to_text(body)
+    # Prepared once per language and basis (each recipient only gets their marks replaced).
+    assert render.Renderer(campaign).prepared("nl", "consent") is not None

@@ -109,12 +109,26 @@ class Command(BaseCommand):
         self._actor(user, "mailings.view_campaign")
         campaign = self._campaign(id)
         counts = services.status_counts(campaign)
+        stopped = services.last_stop(campaign)
         if json:
-            self._out({"id": campaign.pk, "state": campaign.state, "counts": counts}, as_json=True)
+            self._out(
+                {"id": campaign.pk, "state": campaign.state, "counts": counts, "stopped": stopped},
+                as_json=True,
+            )
             return
         self.stdout.write(f"campaign {campaign.pk}: {campaign.state}")
         for state, count in counts.items():
             self.stdout.write(f"  {state:13} {count}")
+        if stopped:
+            self.stdout.write(
+                f"sending stopped: the mail server refused the session ({stopped['stage']}, "
+                f"{stopped['code']}); nobody was bounced. Check EMAIL_URL and the sender address."
+            )
+        if counts.get("unknown"):
+            self.stdout.write(
+                f"{counts['unknown']} unknown: the server may have taken these messages; they "
+                "are not sent again. Look their Message-IDs up on the campaign page."
+            )
 
     def subscribers(self, user, *, list_slug, json: bool = False, **_):
         actor = self._actor(user, "mailings.view_subscription")
