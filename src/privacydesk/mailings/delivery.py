@@ -30,18 +30,18 @@ look up in the mail server's log) and in ``campaign status --json``.
 Refusals: 4xx (and a connection lost before the final dot) puts the row back to ``queued``
 after a growing delay (``MAILINGS_RETRY_SECONDS`` times 2^(attempt-1), at most
 ``MAILINGS_MAX_ATTEMPTS``), then ``failed``. A 5xx for one recipient is a bounce: ``bounced``
-and the address suppressed. At RCPT that is certain (the reply is about the address). A 5xx
-to MAIL FROM or after DATA may instead concern the whole session (the sender refused, a
-quota reached, the content refused): such a refusal is held until the server accepts another
-message of the run, and only then recorded as a bounce. ``SESSION_REFUSALS`` of them in a row
-with nothing accepted in between, a refused sign-in (AUTH) or a refused greeting/EHLO stop
-the run: nobody is bounced or suppressed, the rows go back to ``queued`` without using an
-attempt, and the stop is reported (the run's report, the audit entry
-``mailings.run_stopped``, the campaign page and ``campaign status --json``). Held refusals
-still open when the run ends are retried like a 4xx (so they end ``failed``, never
-suppressed, when the server keeps refusing). One SMTP connection is reused for the whole run, and
-sending is paced to ``MAILINGS_RATE`` messages per second (0: as fast as the server takes
-them).
+and the address suppressed. Any 5xx may instead concern the whole session (relaying denied
+for every address at RCPT, the sender refused, a quota reached, the content refused): such a
+refusal is held until the server accepts another message of the run, and only then recorded
+as a bounce. ``SESSION_REFUSALS`` refusals at MAIL FROM or after DATA in a row with nothing
+accepted in between, a refused sign-in (AUTH) or a refused greeting/EHLO stop the run: nobody
+is bounced or suppressed, the rows go back to ``queued`` without using an attempt, and the
+stop is reported (the run's report, the audit entry ``mailings.run_stopped``, the campaign
+page and ``campaign status --json``). Held refusals still open when the run ends are retried
+like a 4xx (so they end ``failed``, never suppressed, when the server keeps refusing).
+
+One SMTP connection is reused for the whole run, and sending is paced to ``MAILINGS_RATE``
+messages per second (0: as fast as the server takes them).
 """
 
 from __future__ import annotations
@@ -351,12 +351,12 @@ class Run:
         if not refused.permanent:
             self._retry(delivery, code=refused.code)
             return
-        if refused.stage == "rcpt":
-            self._bounce(delivery, refused.code)
-            return
-        # MAIL FROM or DATA: about this recipient, or about the whole session?
+        # About this recipient, or about the whole session (at RCPT: relaying denied for
+        # every address)? Held until the server takes another message of this run.
         self.held.append((delivery, refused))
-        if len(self.held) >= SESSION_REFUSALS:
+        if refused.stage == "rcpt":
+            return  # refused one address at a time: no reason to stop the run
+        if sum(1 for _d, r in self.held if r.stage != "rcpt") >= SESSION_REFUSALS:
             self._stop(stage=refused.stage, code=refused.code,
                        deliveries=[d for d, _r in self.held])  # fmt: skip
 

@@ -126,3 +126,26 @@ def test_a_refused_sign_in_suppresses_nobody_and_stops(campaign, refusing_sign_i
     assert set(states(campaign).values()) == {"queued"}
     assert set(campaign.deliveries.values_list("attempts", flat=True)) == {0}
     assert refusing_sign_in.handler.received == []
+
+
+def test_relaying_denied_for_every_address_suppresses_nobody(smtp, campaign):
+    """A 5xx at RCPT for every recipient (a misconfigured relay) is about the session, not
+    the addresses: nobody bounces or is suppressed; the rows are retried, then fail."""
+    for address in RECIPIENTS:
+        smtp.refuse(address, 550, stage="rcpt")
+    report = send(campaign)
+    assert (report["sent"], report["bounced"]) == (0, 0)
+    assert Suppression.objects.count() == 0
+    assert set(states(campaign).values()) == {"queued"}
+    assert set(campaign.deliveries.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_5xx_at_rcpt_bounces_once_the_server_takes_another_message(smtp, campaign):
+    smtp.refuse("a@example.nl", 550, stage="rcpt")
+    smtp.refuse("d@example.nl", 550, stage="rcpt")  # the last: nothing accepted after it
+    report = send(campaign)
+    assert (report["sent"], report["bounced"]) == (2, 1)
+    assert states(campaign)["a@example.nl"] == "bounced"
+    assert services.is_suppressed("a@example.nl")
+    assert states(campaign)["d@example.nl"] == "queued"  # retried, not suppressed
+    assert not services.is_suppressed("d@example.nl")
