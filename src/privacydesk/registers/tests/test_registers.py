@@ -79,6 +79,59 @@ def test_a_disclosure_is_in_the_access_package_unless_withheld(db):
     assert src.erasure == "keep"
 
 
+def _access_package(settings, tmp_path, value: str) -> list[dict]:
+    """The records of a real access package (rights app) for ``value``."""
+    import zipfile
+
+    from django.core.files.storage import default_storage
+
+    from privacydesk.rights import services as rights
+
+    settings.VAULT_DIR = tmp_path / "vault"
+    settings.EMAIL_BACKEND = "privacydesk.backoffice.outbox.OutboxBackend"
+    req = rights.create(
+        kind="access", channel="post", actor="system:test", email=value, verified=True
+    )
+    rights.carry_out(req, actor="system:test")
+    req.refresh_from_db()
+    with default_storage.open(req.package, "rb") as fh, zipfile.ZipFile(fh) as archive:
+        return json.loads(archive.read("data.json"))["records"]
+
+
+def test_a_withheld_disclosure_leaves_no_trace_in_the_access_package(db, settings, tmp_path):
+    today = timezone.localdate()
+    d = disclosure(
+        subjects=[PERSON],
+        case_number="SECRET",
+        subject_told=False,
+        told_on=None,
+        not_told_reason="onderzoek loopt",
+        not_told_until=today + timedelta(days=30),
+        place_hold=True,
+    )
+
+    def traces(records):
+        own = {"registers.DisclosureSubject", "policy.LegalHold"}
+        return [
+            r
+            for r in records
+            if r["source"] in own
+            or "disclosure" in json.dumps(r["data"], default=str).lower()
+            or r["data"].get("object_type") == "policy.LegalHold"
+        ]
+
+    assert traces(_access_package(settings, tmp_path, PERSON)) == []
+    # Once the person may be told, the disclosure, its hold and its audit entries are there.
+    Disclosure.objects.filter(pk=d.pk).update(not_told_until=today - timedelta(days=1))
+    shown = traces(_access_package(settings, tmp_path, PERSON))
+    sources = {r["source"] for r in shown}
+    assert {"registers.DisclosureSubject", "policy.LegalHold", "audit.AuditEntry"} <= sources
+    actions = {r["data"].get("action") for r in shown if r["source"] == "audit.AuditEntry"}
+    assert {"registers.disclosure.subject", "hold.placed"} <= actions
+    assert any(f"disclosure #{d.pk}" in r["data"]["reason"] for r in shown
+               if r["source"] == "policy.LegalHold")  # fmt: skip
+
+
 def test_a_disclosure_names_the_records_it_concerned_by_registry_label(db):
     with pytest.raises(Exception) as refused:
         services.parse_records("nothing.Here:1\nvault.RecoveryJob:")
