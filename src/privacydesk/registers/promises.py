@@ -41,10 +41,31 @@ class _Problems:
         )
 
 
+class _Unregistered:
+    """The activities' processors the register lacks, as ``activity: key`` (no translation)."""
+
+    def __init__(self, found):
+        self.found = found
+
+    def __str__(self) -> str:
+        return ", ".join(f"{f.activity}: {f.key}" for f in self.found)
+
+
 @keeps("P9")
 def every_processor_has_a_valid_agreement() -> Finding:
+    from privacydesk.registers.services import named_processor_problems
+
     today = timezone.localdate()
     processors = list(Processor.objects.all())
+    unregistered = [f for f in named_processor_problems(today=today) if f.problem is None]
+    if unregistered:
+        return Finding(
+            False,
+            format_lazy(
+                _("processors named in the privacy model but not in the register: {list}"),
+                list=_Unregistered(unregistered),
+            ),
+        )
     if any(p.agreement_problem(today) for p in processors):
         return Finding(
             False,

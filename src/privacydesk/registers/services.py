@@ -240,6 +240,41 @@ def save_processor(
     return processor
 
 
+@dataclass(frozen=True)
+class NamedProcessorProblem:
+    """A processor an activity of the privacy model names, without a valid agreement."""
+
+    activity: str
+    key: str
+    #: None: the register does not hold this processor; else the agreement's problem (English).
+    problem: str | None
+
+
+def named_processor_problems(model=None, today: date | None = None) -> list:
+    """Every processor an activity names that the register lacks or has no valid agreement for.
+
+    The register is the one source of truth (P9): a processor the privacy model's own
+    ``processors:`` list describes but the register does not hold has no agreement on record.
+    """
+    from privacydesk.policy.services import current_model
+
+    model = model or current_model()
+    today = today or timezone.localdate()
+    by_key = {p.key: p for p in Processor.objects.all()}
+    found = []
+    for activity in model.activities:
+        for key in activity.processors:
+            processor = by_key.get(key)
+            if processor is None:
+                found.append(NamedProcessorProblem(activity.id, key, None))
+                continue
+            with translation.override("en"):
+                problem = processor.agreement_problem(today)
+            if problem:
+                found.append(NamedProcessorProblem(activity.id, key, problem))
+    return found
+
+
 def agreement_file(processor: Processor, *, actor: str) -> bytes:
     """The decrypted agreement (audited)."""
     if not processor.agreement_file:

@@ -191,7 +191,10 @@ def test_policy_check_fails_for_a_processor_without_a_valid_agreement(db, monkey
     named = _model_naming("mail_host")
     monkeypatch.setattr(policy, "current_model", lambda: named)
     assert _register_problems() == [
-        "activity customer_relations names processor 'mail_host', which is in no processor register"
+        "activity customer_relations names processor 'mail_host', which is in no processor "
+        "register",
+        "activity customer_relations names processor 'mail_host', which is not in the processor "
+        "register (so it has no agreement on record)",
     ]
     p = processor()
     assert _register_problems() == []
@@ -205,6 +208,27 @@ def test_policy_check_fails_for_a_processor_without_a_valid_agreement(db, monkey
     p.save()
     [problem] = _register_problems()
     assert problem.endswith("agreement lacks Art. 28(3)(d)")
+
+
+def test_a_processor_only_the_model_describes_fails_policy_check_and_p9(db, monkeypatch):
+    """One source of truth: the model's own ``processors:`` list is no agreement."""
+    from privacydesk.policy.schema import Processor as ModelProcessor
+    from privacydesk.promises import services as board
+
+    described = ModelProcessor.model_validate(
+        {"id": "mail_host", "name": {"nl": "Mail B.V.", "en": "Mail B.V."},
+         "service": {"nl": "e-mail", "en": "e-mail"}}
+    )  # fmt: skip
+    named = _model_naming("mail_host").model_copy(update={"processors": [described]})
+    monkeypatch.setattr(policy, "current_model", lambda: named)
+    [problem] = _register_problems()
+    assert "names processor 'mail_host', which is not in the processor register" in problem
+    p9 = {o.promise: o for o in board.check()}["P9"]
+    assert p9.status == "failed"
+    assert "customer_relations: mail_host" in p9.evidence
+    processor()  # now in the register, with a valid agreement
+    assert _register_problems() == []
+    assert {o.promise: o for o in board.check()}["P9"].status == "ok"
 
 
 def test_the_art30_register_takes_processors_from_the_register(db):
