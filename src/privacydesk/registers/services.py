@@ -28,6 +28,7 @@ from privacydesk.policy import holds
 from privacydesk.registers import files
 from privacydesk.registers.models import (
     ART28_CHECKLIST,
+    NOTIFY_WITHIN,
     Breach,
     BreachSubject,
     Disclosure,
@@ -374,6 +375,40 @@ def countdown(breach: Breach, now: datetime | None = None) -> Countdown:
         overdue=left.total_seconds() < 0,
         decided=breach.decided,
     )
+
+
+def unexplained_breaches(*, now: datetime | None = None) -> list[Breach]:
+    """Breaches not notified to the AP whose 72 hours have passed with no reason recorded.
+
+    Art. 33(5) wants a reason for every breach not notified. ``Breach.clean`` asks for one
+    when a breach is saved after its 72 hours; this finds the ones saved earlier and left.
+    """
+    now = now or timezone.now()
+    overdue = Breach.objects.filter(ap_notified=False, aware_at__lt=now - NOTIFY_WITHIN)
+    return [b for b in overdue.order_by("pk") if not b.not_notified_reason.strip()]
+
+
+def open_breach_lines(*, now: datetime | None = None) -> list[str]:
+    """One line per undecided breach with its 72-hour clock, in the active language."""
+    lines = []
+    for breach in Breach.objects.filter(ap_notified=False).order_by("aware_at", "pk"):
+        if breach.decided:
+            continue
+        clock = countdown(breach, now)
+        if clock.overdue:
+            lines.append(
+                _(
+                    "Breach #%(id)d: the 72 hours have passed, the AP was not notified and "
+                    "no reason is recorded (Art. 33(5))"
+                )
+                % {"id": breach.pk}
+            )
+        else:
+            lines.append(
+                _("Breach #%(id)d: %(hours)d h %(minutes)d min left to notify the AP")
+                % {"id": breach.pk, "hours": clock.hours, "minutes": clock.minutes}
+            )
+    return lines
 
 
 def remind_breaches(*, now: datetime | None = None) -> int:

@@ -212,7 +212,7 @@ def _clock_text(breach: Breach) -> str:
         return _("not notified (reason given)")
     clock = services.countdown(breach)
     if clock.overdue:
-        return _("overdue by %(hours)d h %(minutes)d min") % {
+        return _("overdue by %(hours)d h %(minutes)d min, no reason recorded (Art. 33(5))") % {
             "hours": clock.hours,
             "minutes": clock.minutes,
         }

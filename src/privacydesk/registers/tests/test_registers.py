@@ -265,6 +265,39 @@ def test_the_breach_page_shows_the_countdown_answers_letter_and_recipients(db, o
     assert found.count() == 4  # two people, two views
 
 
+def test_a_breach_left_unnotified_past_72_hours_without_reason_is_flagged(db, officer_client):
+    """Saved in time (no reason needed then), never edited: the list, the home panel and the
+    board flag it, and P2 (Art. 33(5) wants a reason for every breach not notified) is red."""
+    from privacydesk.promises import services as board
+
+    left = breach(title="Laptop gestolen")
+    Breach.objects.filter(pk=left.pk).update(
+        discovered_at=timezone.now() - timedelta(hours=81),
+        aware_at=timezone.now() - timedelta(hours=80),
+    )
+    fresh = breach(title="Verkeerd gemaild")  # 70 hours left
+    explained = breach(title="Oud")
+    Breach.objects.filter(pk=explained.pk).update(
+        aware_at=timezone.now() - timedelta(hours=100), not_notified_reason="geen risico"
+    )
+    assert [b.pk for b in services.unexplained_breaches()] == [left.pk]
+    listed = officer_client.get("/staff/registers/breaches/").content.decode()
+    assert re.search(r"8 u \d+ min te laat, geen reden vastgelegd", listed)
+    home = officer_client.get("/staff/").content.decode()
+    assert f"Datalek #{left.pk}: de 72 uur zijn voorbij, de AP is niet gemeld" in home
+    p2 = {o.promise: o for o in board.check()}["P2"]
+    assert p2.status == "failed"
+    assert f"without a reason (Art. 33(5)): #{left.pk}" in p2.evidence
+    page = officer_client.get("/staff/promises/").content.decode()
+    assert 'id="clocks"' in page
+    assert f"Datalek #{left.pk}: de 72 uur zijn voorbij" in page
+    assert re.search(rf"Datalek #{fresh.pk}: nog (69|70) u \d+ min", page)
+    assert f"Datalek #{explained.pk}" not in page
+    Breach.objects.filter(pk=left.pk).update(not_notified_reason="versleuteld, geen risico")
+    assert services.unexplained_breaches() == []
+    assert {o.promise: o for o in board.check()}["P2"].status == "ok"
+
+
 def test_breach_reminders_go_to_the_privacy_officer_each_step_once(db):
     officer = make_staff("privacy_officer")
     officer.email = "fg@compjoeter.example"
