@@ -671,17 +671,37 @@ def export(kind: str, fmt: str, *, actor: str, via: str = "web") -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     out = io.StringIO()
-    fields = list(rows[0]) if rows else list(_empty_columns(kind))
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    columns = list(COLUMNS[kind])
+    for row in rows:
+        if list(row) != columns:
+            raise ValueError(f"the {kind} export's rows do not match its columns")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
 
 
-def _empty_columns(kind: str) -> list[str]:
-    models_for = {"disclosures": Disclosure, "processors": Processor, "breaches": Breach}
-    return [
-        f.name
-        for f in models_for[kind]._meta.concrete_fields
-        if f.name not in ("agreement_file", "reminders_sent", "warned_30_for", "warned_7_for")
-    ]
+#: The columns of each register's export, in order: the header of its CSV whether the
+#: register is empty or not (``export`` refuses a row with other keys).
+COLUMNS = {
+    "disclosures": (
+        "id", "authority", "case_number", "contact_name", "legal_ground",
+        "legal_ground_detail", "requested_on", "answered_on", "scope_requested", "scope_given",
+        "approved_by", "approved_at", "subjects", "records", "subject_told", "told_on",
+        "not_told_reason", "not_told_until", "legal_holds_active",
+    ),
+    "processors": (
+        "id", "key", "name", "service_nl", "service_en", "data_categories", "data_subjects",
+        "sub_processors", "location", "third_country", "safeguards", "agreement_signed_on",
+        "agreement_ends_on", *(f"art28_{k}" for k in ART28_CHECKLIST), "agreement_problem",
+        "agreement_file_sha256",
+    ),
+    "breaches": (
+        "id", "title", "summary", "occurred_at", "occurred_until", "discovered_at", "aware_at",
+        "deadline", "nature", "data_kinds", "special_categories", "records_count",
+        "people_min", "people_max", "people_kinds", "encrypted", "encryption_detail",
+        "consequences", "measures_before", "measures_after", "ap_notified", "ap_notified_at",
+        "ap_reference", "not_notified_reason", "people_informed", "people_informed_at",
+        "not_informed_reason", "other_countries", "subjects",
+    ),
+}  # fmt: skip

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from privacydesk.audit.models import AuditEntry
@@ -319,18 +319,49 @@ def test_breach_reminders_go_to_the_privacy_officer_each_step_once(db):
 
 
 def test_exports_csv_and_json_from_the_command_line(db, capsys):
+    officer = make_staff("privacy_officer")
+    empty = {}
+    for kind in services.KINDS:
+        call_command("registers", "--user", officer.username, "export", "--kind", kind,
+                     "--format", "csv")  # fmt: skip
+        empty[kind] = capsys.readouterr().out.splitlines()
+        assert len(empty[kind]) == 1  # the header alone
     processor()
     disclosure(subjects=[PERSON])
     breach()
     for kind in services.KINDS:
-        call_command("registers", "export", "--kind", kind, "--format", "json")
+        call_command("registers", "export", "--kind", kind, "--format", "json",
+                     "--user", officer.username)  # fmt: skip
         rows = json.loads(capsys.readouterr().out)
         assert len(rows) == 1
-        call_command("registers", "export", "--kind", kind, "--format", "csv")
-        parsed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        call_command("registers", "export", "--kind", kind, "--format", "csv",
+                     "--user", officer.username)  # fmt: skip
+        out = capsys.readouterr().out
+        parsed = list(csv.DictReader(io.StringIO(out)))
         assert len(parsed) == 1
+        # An empty register's header is a filled one's: the keys of its JSON rows.
+        assert out.splitlines()[0] == empty[kind][0] == ",".join(rows[0])
     assert PERSON not in json.dumps(services.disclosure_rows())  # counts, not identifiers
-    assert AuditEntry.objects.filter(action="registers.exported").count() == 6
+    exported = AuditEntry.objects.filter(action="registers.exported")
+    assert exported.count() == 9
+    assert set(exported.values_list("actor", flat=True)) == {f"user:{officer.pk}"}
+
+
+def test_the_export_command_names_a_user_who_may_read_the_register(db, monkeypatch):
+    monkeypatch.delenv("PRIVACYDESK_USER", raising=False)
+    monkeypatch.delenv("PRIVACYDESK_CLI_USER", raising=False)
+    args = ("registers", "export", "--kind", "disclosures", "--format", "json")
+    with pytest.raises(CommandError, match="--user is required"):
+        call_command(*args, "--user", "")
+    with pytest.raises(CommandError, match="no active staff user"):
+        call_command(*args, "--user", "niemand")
+    sales = make_staff("sales")
+    with pytest.raises(CommandError, match="may not read the disclosures register"):
+        call_command(*args, "--user", sales.username)
+    admin = make_staff("admin")
+    call_command(*args, "--user", admin.username, stdout=io.StringIO())
+    entry = AuditEntry.objects.get(action="registers.exported")
+    assert entry.actor == f"user:{admin.pk}" and entry.detail["via"] == "cli"
 
 
 # -- bad input: refused naming the field, nothing half-saved ---------------------------------------
