@@ -298,6 +298,23 @@ def test_a_breach_left_unnotified_past_72_hours_without_reason_is_flagged(db, of
     assert {o.promise: o for o in board.check()}["P2"].status == "ok"
 
 
+@pytest.mark.parametrize("kind", ["disclosures", "breaches"])
+def test_opening_the_edit_form_of_an_entry_is_audited_per_person(db, officer_client, kind):
+    from privacydesk.audit.services import subject_ref
+
+    entry = disclosure(subjects=[PERSON]) if kind == "disclosures" else breach(subjects=[PERSON])
+    before = AuditEntry.objects.count()
+    page = officer_client.get(f"/staff/registers/{kind}/{entry.pk}/edit/")
+    assert page.status_code == 200 and PERSON in page.content.decode()
+    action = "registers.disclosure" if kind == "disclosures" else "registers.breach"
+    new = AuditEntry.objects.filter(id__gt=before)
+    viewed = new.get(action=f"{action}.edit_viewed")
+    assert viewed.actor == f"user:{officer_client.user.pk}"
+    assert viewed.object_id == str(entry.pk) and viewed.detail == {"subjects": 1}
+    person = new.get(action=f"{action}.edit_viewed.subject")
+    assert person.subject_ref == subject_ref("email", PERSON)
+
+
 def test_breach_reminders_go_to_the_privacy_officer_each_step_once(db):
     officer = make_staff("privacy_officer")
     officer.email = "fg@compjoeter.example"
