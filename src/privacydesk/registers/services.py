@@ -301,9 +301,15 @@ def _mail_officers(subject: str, template: str, context: dict) -> bool:
 
 
 def warn_agreements(*, today: date | None = None) -> int:
-    """E-mail the privacy officer 30 and 7 days before an agreement ends; each warning once."""
+    """E-mail the privacy officer 30 and 7 days before an agreement ends; each warning once.
+
+    With no active privacy officer with an e-mail address nothing is marked sent: the
+    warnings go out on a later run, once there is someone to send them to.
+    """
     today = today or timezone.localdate()
     sent = 0
+    if not privacy_officer_addresses():
+        return 0
     horizon = today + timedelta(days=max(AGREEMENT_WARNINGS))
     due = Processor.objects.filter(agreement_ends_on__isnull=False, agreement_ends_on__gte=today)
     for pk in due.filter(agreement_ends_on__lte=horizon).values_list("pk", flat=True):
@@ -412,9 +418,13 @@ def open_breach_lines(*, now: datetime | None = None) -> list[str]:
 
 
 def remind_breaches(*, now: datetime | None = None) -> int:
-    """E-mail the privacy officer as an undecided breach's 72 hours run out; each step once."""
+    """E-mail the privacy officer as an undecided breach's 72 hours run out; each step once.
+
+    With no privacy officer to write to, no step is marked sent (a later run sends it)."""
     now = now or timezone.now()
     sent = 0
+    if not privacy_officer_addresses():
+        return 0
     for pk in Breach.objects.filter(ap_notified=False).values_list("pk", flat=True):
         with transaction.atomic():
             b = Breach.objects.select_for_update().get(pk=pk)

@@ -174,6 +174,26 @@ def test_warnings_30_and_7_days_before_the_end_each_once(db):
     assert len(mail.outbox) == 3
 
 
+def test_warnings_wait_for_a_privacy_officer_with_an_address(db):
+    officer = make_staff("privacy_officer")
+    officer.email = ""
+    officer.save()
+    today = timezone.localdate()
+    p = processor(agreement_ends_on=today + timedelta(days=30))
+    b = breach()
+    assert services.warn_agreements(today=today) == 0
+    assert services.remind_breaches() == 0
+    p.refresh_from_db()
+    b.refresh_from_db()
+    assert p.warned_30_for is None and b.reminders_sent == []  # not marked sent
+    assert not AuditEntry.objects.filter(action="registers.processor.warned").exists()
+    officer.email = "fg@compjoeter.example"
+    officer.save()
+    assert services.warn_agreements(today=today + timedelta(days=1)) == 1  # the next run
+    assert services.remind_breaches() == 1
+    assert [m.to for m in mail.outbox] == [["fg@compjoeter.example"]] * 2
+
+
 def _model_naming(key: str):
     model = policy.current_model()
     activities = [
