@@ -153,13 +153,36 @@ def test_the_board_shows_status_evidence_and_history(healthy, staff_client):
     services.check()
     page = staff_client("admin").get("/staff/promises/").content.decode()
     assert "<svg" in page and page.count("<rect") == 30
-    assert "niet gebouwd" in page
     assert (
         staff_client("technician", client=__import__("django.test").test.Client())
         .get("/staff/promises/")
         .status_code
         == 403
     )
+
+
+def test_a_promise_whose_mechanism_is_absent_shows_not_built_never_green(
+    healthy, staff_client, monkeypatch, capsys
+):
+    import re
+
+    from privacydesk.promises.views import COLOURS
+    from privacydesk.spine import promises as spine_promises
+
+    # P11's only mechanism (the vault's check) is taken away, as if the app did not exist.
+    monkeypatch.setitem(spine_promises._CHECKS, "P11", [])
+    outcomes = _by_promise(services.check())
+    assert outcomes["P11"].status == "not-built"
+    assert outcomes["P4"].status == "ok"  # the others are still checked
+    call_command("promises", "check")  # not built is not failed: exit 0
+    assert "P11 not-built" in capsys.readouterr().out
+    page = staff_client("admin").get("/staff/promises/").content.decode()
+    row = re.search(r"<tr>\s*<td><strong>P11</strong>(.*?)</tr>", page, re.S).group(1)
+    assert "niet gebouwd" in row
+    assert "nog geen mechanisme" in row or "no mechanism" in row
+    assert COLOURS["not-built"] in row and COLOURS["ok"] not in row
+    p4 = re.search(r"<tr>\s*<td><strong>P4</strong>(.*?)</tr>", page, re.S).group(1)
+    assert "niet gebouwd" not in p4 and COLOURS["ok"] in p4
 
 
 def django_capture():

@@ -442,12 +442,15 @@ BREACH_FORM = {
     ],
 )  # fmt: skip
 def test_a_bad_breach_is_refused_naming_the_field(officer_client, changes, field, message):
-    status, page = _post(
-        officer_client, "/staff/registers/breaches/new/", {**BREACH_FORM, **changes}
-    )
-    assert status == 400
-    assert f'id="id_{field}"' in page or f'name="{field}"' in page
-    assert message in page
+    response = officer_client.post("/staff/registers/breaches/new/", {**BREACH_FORM, **changes})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    # The message is attached to the field named, not only to the form or another field.
+    assert any(message in e for e in errors.get(field, [])), errors
+    # and the page shows it in that field's row, before the field itself
+    row = re.search(rf'<div class="form-row[^"]*errors[^"]*">((?:(?!<div class="form-row).)*?)'
+                    rf'id="id_{field}"', response.content.decode(), re.S)  # fmt: skip
+    assert row and message in row.group(1)
     assert Breach.objects.count() == 0
     assert not AuditEntry.objects.filter(action__startswith="registers.breach.created").exists()
 
