@@ -61,3 +61,21 @@ def max_attempts_for(task_path: str) -> int:
         with contextlib.suppress(Exception):
             import_string(task_path)
     return _MAX_ATTEMPTS.get(task_path, settings.JOBS_MAX_ATTEMPTS)
+
+
+def last_finished(declared: Task):
+    """When a run of the job last finished successfully (``None``: never, or long ago).
+
+    Read from django-tasks' own results (``DBTaskResult``): ``PeriodicRun.last_enqueued_at``
+    only says the job was queued, not that it ran; a job that fails every time has no
+    successful result. Successful results are kept 30 days (``jobs.tasks``).
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    return (
+        DBTaskResult.objects.successful()
+        .filter(task_path=declared.module_path, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )

@@ -6,8 +6,6 @@ The mismatches of ``policy check`` are quoted as that command prints them (in En
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -66,15 +64,18 @@ def every_declaration_has_an_activity() -> Finding:
 
 @keeps("P12")
 def the_retention_sweep_ran_today() -> Finding:
-    since = timezone.now() - timedelta(hours=25)
+    """A sweep finished (audited ``retention.swept``) on today's local calendar date
+    (``TIME_ZONE``, Europe/Amsterdam): yesterday evening's run does not count for today."""
     last = AuditEntry.objects.filter(action="retention.swept").order_by("-id").first()
     if last is None:
         return Finding(False, _("the retention sweep has never run"))
     when = timezone.localtime(last.at).isoformat(timespec="minutes")
-    if last.at < since:
+    if timezone.localdate(last.at) != timezone.localdate():
         return Finding(
             False,
-            format_lazy(_("the retention sweep last ran at {when}, over a day ago"), when=when),
+            format_lazy(
+                _("the retention sweep has not run today; it last ran at {when}"), when=when
+            ),
         )
     return Finding(True, format_lazy(_("the retention sweep last ran at {when}"), when=when))
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from privacydesk.audit.services import actor_for, record
 from privacydesk.promises import services
 from privacydesk.promises.titles import TITLES
+from privacydesk.spine import promises
 
 COLOURS = {"ok": "#2e7d32", "failed": "#c62828", "not-built": "#9e9e9e"}
 BAR, GAP = 10, 2
@@ -37,5 +38,6 @@ def board(request: HttpRequest) -> HttpResponse:
         "title": _("Promise board"),
         "rows": rows,
         "bar": BAR,
+        "notices": promises.notices(request),
     }
     return render(request, "promises/board.html", context)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from privacydesk.registers import services
-from privacydesk.registers.models import Breach, Processor
+from privacydesk.registers.models import Processor
 from privacydesk.spine.panels import panel
 
 
@@ -14,16 +14,7 @@ def registers_panel(request: HttpRequest) -> dict | None:
     """Undecided breaches with their clock; agreements that are not valid or end soon."""
     if not request.user.has_perm("registers.view_breach"):
         return None
-    lines = []
-    for breach in Breach.objects.filter(ap_notified=False, not_notified_reason=""):
-        clock = services.countdown(breach)
-        if clock.overdue:
-            lines.append(_("Breach #%(id)d: the 72 hours have passed") % {"id": breach.pk})
-        else:
-            lines.append(
-                _("Breach #%(id)d: %(hours)d h %(minutes)d min left to notify the AP")
-                % {"id": breach.pk, "hours": clock.hours, "minutes": clock.minutes}
-            )
+    lines = services.open_breach_lines()
     today = timezone.localdate()
     invalid = [p for p in Processor.objects.all() if p.agreement_problem(today)]
     if invalid:

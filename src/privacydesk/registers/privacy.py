@@ -6,6 +6,10 @@
   disclosure *unless it is withheld*: while the people were not told and the "not told until"
   date lies ahead or is not set, ``export`` leaves the disclosure out and ``inventory`` does not
   count it (Art. 23 GDPR and art. 41 UAVG: the law may keep an investigation from the person).
+  Nor do its traces in other sources (``withheld_traces``): the legal holds it placed
+  (``policy.LegalHold``, whose reason names the disclosure) and the audit entries about the
+  disclosure or those holds (``audit.AuditEntry``, such as ``registers.disclosure.subject``).
+  Once the person may be told, all of it is in their package.
 - A breach names the people concerned (``BreachSubject``), for the Art. 34 letters.
 - Processors and breaches themselves describe companies and categories, not persons.
 
@@ -19,7 +23,7 @@ from collections.abc import Sequence
 
 from django.db.models import Q
 
-from privacydesk.spine.registry import Key, ModelData, exempt, register
+from privacydesk.spine.registry import Key, ModelData, exempt, register, source, withhold
 
 KEEP_DISCLOSURE = (
     "Art. 17(3)(b) and (e) GDPR: a disclosure is registered for five years, to account for it"
@@ -67,6 +71,37 @@ class DisclosureSubjects(ModelData):
 
     def inventory(self, keys: Sequence[Key]) -> dict:
         return super().inventory(self._shown(keys))
+
+
+def _withheld_disclosures() -> tuple[list[int], list[int]]:
+    """The withheld disclosures' ids, and the ids of the legal holds they placed."""
+    from privacydesk.registers.models import Disclosure
+
+    ids, hold_ids = [], []
+    for d in Disclosure.objects.filter(subject_told=False).prefetch_related("holds"):
+        if d.withheld():
+            ids.append(d.pk)
+            hold_ids.extend(h.pk for h in d.holds.all())
+    return ids, hold_ids
+
+
+@withhold
+def withheld_traces(label: str, keys: Sequence[Key]) -> list[Key]:
+    """Rows of other sources that would tell the person of a withheld disclosure."""
+    if label not in ("policy.LegalHold", "audit.AuditEntry"):
+        return []
+    ids, hold_ids = _withheld_disclosures()
+    if not ids:
+        return []
+    rows = source(label).rows(keys)  # type: ignore[attr-defined]
+    if label == "policy.LegalHold":
+        rows = rows.filter(pk__in=hold_ids)
+    else:
+        rows = rows.filter(
+            Q(object_type="registers.Disclosure", object_id__in=[str(i) for i in ids])
+            | Q(object_type="policy.LegalHold", object_id__in=[str(i) for i in hold_ids])
+        )
+    return [str(pk) for pk in rows.values_list("pk", flat=True)]
 
 
 register(

@@ -28,6 +28,7 @@ from privacydesk.policy import holds
 from privacydesk.registers import files
 from privacydesk.registers.models import (
     ART28_CHECKLIST,
+    NOTIFY_WITHIN,
     Breach,
     BreachSubject,
     Disclosure,
@@ -240,6 +241,41 @@ def save_processor(
     return processor
 
 
+@dataclass(frozen=True)
+class NamedProcessorProblem:
+    """A processor an activity of the privacy model names, without a valid agreement."""
+
+    activity: str
+    key: str
+    #: None: the register does not hold this processor; else the agreement's problem (English).
+    problem: str | None
+
+
+def named_processor_problems(model=None, today: date | None = None) -> list:
+    """Every processor an activity names that the register lacks or has no valid agreement for.
+
+    The register is the one source of truth (P9): a processor the privacy model's own
+    ``processors:`` list describes but the register does not hold has no agreement on record.
+    """
+    from privacydesk.policy.services import current_model
+
+    model = model or current_model()
+    today = today or timezone.localdate()
+    by_key = {p.key: p for p in Processor.objects.all()}
+    found = []
+    for activity in model.activities:
+        for key in activity.processors:
+            processor = by_key.get(key)
+            if processor is None:
+                found.append(NamedProcessorProblem(activity.id, key, None))
+                continue
+            with translation.override("en"):
+                problem = processor.agreement_problem(today)
+            if problem:
+                found.append(NamedProcessorProblem(activity.id, key, problem))
+    return found
+
+
 def agreement_file(processor: Processor, *, actor: str) -> bytes:
     """The decrypted agreement (audited)."""
     if not processor.agreement_file:
@@ -265,9 +301,15 @@ def _mail_officers(subject: str, template: str, context: dict) -> bool:
 
 
 def warn_agreements(*, today: date | None = None) -> int:
-    """E-mail the privacy officer 30 and 7 days before an agreement ends; each warning once."""
+    """E-mail the privacy officer 30 and 7 days before an agreement ends; each warning once.
+
+    With no active privacy officer with an e-mail address nothing is marked sent: the
+    warnings go out on a later run, once there is someone to send them to.
+    """
     today = today or timezone.localdate()
     sent = 0
+    if not privacy_officer_addresses():
+        return 0
     horizon = today + timedelta(days=max(AGREEMENT_WARNINGS))
     due = Processor.objects.filter(agreement_ends_on__isnull=False, agreement_ends_on__gte=today)
     for pk in due.filter(agreement_ends_on__lte=horizon).values_list("pk", flat=True):
@@ -341,10 +383,48 @@ def countdown(breach: Breach, now: datetime | None = None) -> Countdown:
     )
 
 
+def unexplained_breaches(*, now: datetime | None = None) -> list[Breach]:
+    """Breaches not notified to the AP whose 72 hours have passed with no reason recorded.
+
+    Art. 33(5) wants a reason for every breach not notified. ``Breach.clean`` asks for one
+    when a breach is saved after its 72 hours; this finds the ones saved earlier and left.
+    """
+    now = now or timezone.now()
+    overdue = Breach.objects.filter(ap_notified=False, aware_at__lt=now - NOTIFY_WITHIN)
+    return [b for b in overdue.order_by("pk") if not b.not_notified_reason.strip()]
+
+
+def open_breach_lines(*, now: datetime | None = None) -> list[str]:
+    """One line per undecided breach with its 72-hour clock, in the active language."""
+    lines = []
+    for breach in Breach.objects.filter(ap_notified=False).order_by("aware_at", "pk"):
+        if breach.decided:
+            continue
+        clock = countdown(breach, now)
+        if clock.overdue:
+            lines.append(
+                _(
+                    "Breach #%(id)d: the 72 hours have passed, the AP was not notified and "
+                    "no reason is recorded (Art. 33(5))"
+                )
+                % {"id": breach.pk}
+            )
+        else:
+            lines.append(
+                _("Breach #%(id)d: %(hours)d h %(minutes)d min left to notify the AP")
+                % {"id": breach.pk, "hours": clock.hours, "minutes": clock.minutes}
+            )
+    return lines
+
+
 def remind_breaches(*, now: datetime | None = None) -> int:
-    """E-mail the privacy officer as an undecided breach's 72 hours run out; each step once."""
+    """E-mail the privacy officer as an undecided breach's 72 hours run out; each step once.
+
+    With no privacy officer to write to, no step is marked sent (a later run sends it)."""
     now = now or timezone.now()
     sent = 0
+    if not privacy_officer_addresses():
+        return 0
     for pk in Breach.objects.filter(ap_notified=False).values_list("pk", flat=True):
         with transaction.atomic():
             b = Breach.objects.select_for_update().get(pk=pk)
@@ -601,17 +681,37 @@ def export(kind: str, fmt: str, *, actor: str, via: str = "web") -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     out = io.StringIO()
-    fields = list(rows[0]) if rows else list(_empty_columns(kind))
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    columns = list(COLUMNS[kind])
+    for row in rows:
+        if list(row) != columns:
+            raise ValueError(f"the {kind} export's rows do not match its columns")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
 
 
-def _empty_columns(kind: str) -> list[str]:
-    models_for = {"disclosures": Disclosure, "processors": Processor, "breaches": Breach}
-    return [
-        f.name
-        for f in models_for[kind]._meta.concrete_fields
-        if f.name not in ("agreement_file", "reminders_sent", "warned_30_for", "warned_7_for")
-    ]
+#: The columns of each register's export, in order: the header of its CSV whether the
+#: register is empty or not (``export`` refuses a row with other keys).
+COLUMNS = {
+    "disclosures": (
+        "id", "authority", "case_number", "contact_name", "legal_ground",
+        "legal_ground_detail", "requested_on", "answered_on", "scope_requested", "scope_given",
+        "approved_by", "approved_at", "subjects", "records", "subject_told", "told_on",
+        "not_told_reason", "not_told_until", "legal_holds_active",
+    ),
+    "processors": (
+        "id", "key", "name", "service_nl", "service_en", "data_categories", "data_subjects",
+        "sub_processors", "location", "third_country", "safeguards", "agreement_signed_on",
+        "agreement_ends_on", *(f"art28_{k}" for k in ART28_CHECKLIST), "agreement_problem",
+        "agreement_file_sha256",
+    ),
+    "breaches": (
+        "id", "title", "summary", "occurred_at", "occurred_until", "discovered_at", "aware_at",
+        "deadline", "nature", "data_kinds", "special_categories", "records_count",
+        "people_min", "people_max", "people_kinds", "encrypted", "encryption_detail",
+        "consequences", "measures_before", "measures_after", "ap_notified", "ap_notified_at",
+        "ap_reference", "not_notified_reason", "people_informed", "people_informed_at",
+        "not_informed_reason", "other_countries", "subjects",
+    ),
+}  # fmt: skip

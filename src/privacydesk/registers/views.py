@@ -212,7 +212,7 @@ def _clock_text(breach: Breach) -> str:
         return _("not notified (reason given)")
     clock = services.countdown(breach)
     if clock.overdue:
-        return _("overdue by %(hours)d h %(minutes)d min") % {
+        return _("overdue by %(hours)d h %(minutes)d min, no reason recorded (Art. 33(5))") % {
             "hours": clock.hours,
             "minutes": clock.minutes,
         }
@@ -378,8 +378,11 @@ def disclosure_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     if request.method != "POST":
         initial = {"approved_by": request.user.pk} if not pk else {}
         if pk:
+            subjects = list(d.subjects.all())
+            # The form shows the contact and the people concerned: a read, audited as one.
+            _audit_view(request, "registers.disclosure.edit_viewed", d, subjects)
             initial = {
-                "subjects": services.subjects_text(d.subjects.all()),
+                "subjects": services.subjects_text(subjects),
                 "records": services.records_text(d.records.all()),
             }
         return _form_page(request, DisclosureForm(instance=d, initial=initial), title, cancel)
@@ -458,7 +461,11 @@ def breach_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
     title = _("Edit data breach #%(id)d") % {"id": pk} if pk else _("New data breach")
     if request.method != "POST":
-        initial = {"subjects": services.subjects_text(b.subjects.all())} if pk else {}
+        initial = {}
+        if pk:
+            subjects = list(b.subjects.all())
+            _audit_view(request, "registers.breach.edit_viewed", b, subjects)  # shows the people
+            initial = {"subjects": services.subjects_text(subjects)}
         return _form_page(request, BreachForm(instance=b, initial=initial), title, cancel)
     form = BreachForm(request.POST, instance=b)
     if form.is_valid():

@@ -63,6 +63,29 @@ def keeps(promise: str) -> Callable[[Check], Check]:
     return declare
 
 
+#: Lines an app shows on the promise board above the promises (a breach's 72-hour clock):
+#: functions of the request returning translated lines, empty when there is nothing to say
+#: or the user may not see it.
+Notice = Callable[[Any], list[str]]
+_NOTICES: list[Notice] = []
+
+
+def board_notice(fn: Notice) -> Notice:
+    if fn not in _NOTICES:
+        _NOTICES.append(fn)
+    return fn
+
+
+def notices(request) -> list[str]:
+    """The board's notices from every installed app, in registration order."""
+    discover()
+    lines: list[str] = []
+    for fn in _NOTICES:
+        if installed(fn.__module__):
+            lines.extend(fn(request))
+    return lines
+
+
 def discover() -> None:
     for _config, _module in app_modules(PROMISES_MODULE):
         pass  # importing the module declares its checks

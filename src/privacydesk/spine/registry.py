@@ -245,6 +245,7 @@ class ModelData:
         return row
 
     def export(self, keys: Sequence[Key]) -> list[dict]:
+        keys = shown(self.label, keys)
         return [self.export_row(obj) for rows in self._each_batch(keys) for obj in rows]
 
     def rectify(self, keys: Sequence[Key], changes: Mapping[str, Any]) -> int:
@@ -301,6 +302,7 @@ class ModelData:
         return sorted(str(pk) for pk in rows.values_list("pk", flat=True))
 
     def inventory(self, keys: Sequence[Key]) -> dict:
+        keys = shown(self.label, keys)
         restricted = 0
         if self.restrict_field is not None:
             restricted = sum(
@@ -353,6 +355,38 @@ class Exempt:
 
 _SOURCES: dict[str, Source] = {}
 _EXEMPT: dict[str, Exempt] = {}
+#: Functions ``(label, keys) -> keys`` naming rows the data subject may not be shown yet.
+Withholder = Callable[[str, Sequence[Key]], Iterable[Key]]
+_WITHHOLDERS: list[Withholder] = []
+
+
+def withhold(fn: Withholder) -> Withholder:
+    """Register a withholder: an app that knows some rows must not reach their subject yet.
+
+    A disclosure to an authority the person may not learn of (Art. 23 GDPR, art. 41 UAVG)
+    leaves traces in other apps' sources (the legal hold it placed, audit entries naming it);
+    those sources cannot know that, so the registers app tells the registry which of their
+    rows to leave out of ``export`` and ``inventory`` (the access package, "what is held").
+    """
+    _WITHHOLDERS.append(fn)
+    return fn
+
+
+def withheld(label: str, keys: Sequence[Key]) -> set[Key]:
+    """The keys among ``keys`` of source ``label`` that some withholder keeps back."""
+    if not keys:
+        return set()
+    discover()
+    found: set[Key] = set()
+    for fn in _WITHHOLDERS:
+        found.update(str(k) for k in fn(label, keys))
+    return found
+
+
+def shown(label: str, keys: Sequence[Key]) -> list[Key]:
+    """``keys`` without the withheld ones, in their order."""
+    hidden = withheld(label, keys)
+    return [k for k in keys if str(k) not in hidden] if hidden else list(keys)
 
 
 def register(*sources: Source) -> None:

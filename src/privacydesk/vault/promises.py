@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from privacydesk.jobs.models import PeriodicRun
+from privacydesk.jobs.registry import last_finished
 from privacydesk.spine.promises import Finding, keeps
 from privacydesk.vault import age, keyring, services, storage
 from privacydesk.vault.models import VaultItem
 
-SWEEP = "vault.sweep"
-SWEEP_LATE = timedelta(minutes=70)  # hourly, with room for a busy worker
+#: The hourly sweep must have *finished* (a successful django-tasks result) this recently:
+#: an hour, with room for a busy worker and for the sweep's own running time.
+SWEEP_LATE = timedelta(minutes=70)
 
 
 def _when(moment) -> str:
@@ -49,19 +50,20 @@ def no_item_readable_after_its_day() -> Finding:
                 _("day keys of passed days still exist: {days}"), days=", ".join(kept_days[:10])
             )
         )
-    run = PeriodicRun.objects.filter(name=SWEEP).first()
-    last = run.last_enqueued_at if run else None
+    from privacydesk.vault.tasks import vault_sweep
+
+    last = last_finished(vault_sweep)
     if last is None:
-        problems.append(_("the vault sweep has never run"))
+        problems.append(_("the vault sweep has never finished"))
     elif timezone.now() - last > SWEEP_LATE:
-        problems.append(format_lazy(_("the last vault sweep was at {when}"), when=_when(last)))
+        problems.append(format_lazy(_("the vault sweep last finished at {when}"), when=_when(last)))
     if problems:
         return Finding(False, format_lazy("{}" + "; {}" * (len(problems) - 1), *problems))
     stored = VaultItem.objects.filter(state=VaultItem.State.STORED).count()
     return Finding(
         True,
         format_lazy(
-            _("{count} items stored, none past its day; last sweep at {when}"),
+            _("{count} items stored, none past its day; last sweep finished at {when}"),
             count=stored,
             when=_when(last),
         ),

@@ -32,8 +32,23 @@ def healthy(db):
     PeriodicRun.objects.create(
         name="vault.sweep", next_run_at=timezone.now(), last_enqueued_at=timezone.now()
     )
+    _sweep_finished(timezone.now())
     policy.sweep_retention()
     make_staff("privacy_officer")
+
+
+def _sweep_finished(at, *, successful=True):
+    """A vault sweep as the worker leaves it in django-tasks' results."""
+    from django_tasks_db.models import DBTaskResult
+
+    from privacydesk.vault.tasks import vault_sweep
+
+    result = DBTaskResult.objects.get(id=vault_sweep.enqueue().id)
+    if successful:
+        result.set_successful({"items_erased": 0})
+    else:
+        result.set_failed(RuntimeError("disk full"))
+    DBTaskResult.objects.filter(id=result.id).update(finished_at=at)
 
 
 def _by_promise(outcomes) -> dict:
@@ -90,18 +105,84 @@ def test_an_ended_agreement_turns_p9_red_and_mails_the_privacy_officer_once(heal
     assert len(mail.outbox) == sent
 
 
+def test_p4_wants_a_vault_sweep_that_finished_within_the_hour(healthy):
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.all().delete()
+    # Enqueued a minute ago (the fixture's PeriodicRun), but the last run that finished
+    # did so two hours ago, and the one after it failed: the sweep is not running.
+    _sweep_finished(timezone.now() - timedelta(hours=2))
+    _sweep_finished(timezone.now() - timedelta(minutes=5), successful=False)
+    p4 = _by_promise(services.check())["P4"]
+    assert p4.status == "failed"
+    assert "the vault sweep last finished at" in p4.evidence
+    DBTaskResult.objects.all().delete()
+    assert "has never finished" in _by_promise(services.check())["P4"].evidence
+    _sweep_finished(timezone.now() - timedelta(minutes=10))
+    assert _by_promise(services.check())["P4"].status == "ok"
+
+
+def test_p12_wants_a_retention_sweep_on_todays_local_date(db, monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from privacydesk.policy.promises import the_retention_sweep_ran_today
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    today = timezone.localdate()
+    late_yesterday = datetime.combine(today - timedelta(days=1), datetime.min.time(), amsterdam)
+    late_yesterday += timedelta(hours=23, minutes=30)
+    monkeypatch.setattr(timezone, "now", lambda: late_yesterday)
+    policy.sweep_retention()
+    assert the_retention_sweep_ran_today().ok
+    # An hour later it is another day in Amsterdam (23:30 UTC is still "yesterday" in UTC):
+    # yesterday's sweep, though within 25 hours, is not today's.
+    monkeypatch.setattr(timezone, "now", lambda: late_yesterday + timedelta(hours=1))
+    finding = the_retention_sweep_ran_today()
+    assert not finding.ok
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert "has not run today" in str(finding.evidence)
+    policy.sweep_retention()
+    assert the_retention_sweep_ran_today().ok
+
+
 def test_the_board_shows_status_evidence_and_history(healthy, staff_client):
     services.check()
     services.check()
     page = staff_client("admin").get("/staff/promises/").content.decode()
     assert "<svg" in page and page.count("<rect") == 30
-    assert "niet gebouwd" in page
     assert (
         staff_client("technician", client=__import__("django.test").test.Client())
         .get("/staff/promises/")
         .status_code
         == 403
     )
+
+
+def test_a_promise_whose_mechanism_is_absent_shows_not_built_never_green(
+    healthy, staff_client, monkeypatch, capsys
+):
+    import re
+
+    from privacydesk.promises.views import COLOURS
+    from privacydesk.spine import promises as spine_promises
+
+    # P11's only mechanism (the vault's check) is taken away, as if the app did not exist.
+    monkeypatch.setitem(spine_promises._CHECKS, "P11", [])
+    outcomes = _by_promise(services.check())
+    assert outcomes["P11"].status == "not-built"
+    assert outcomes["P4"].status == "ok"  # the others are still checked
+    call_command("promises", "check")  # not built is not failed: exit 0
+    assert "P11 not-built" in capsys.readouterr().out
+    page = staff_client("admin").get("/staff/promises/").content.decode()
+    row = re.search(r"<tr>\s*<td><strong>P11</strong>(.*?)</tr>", page, re.S).group(1)
+    assert "niet gebouwd" in row
+    assert "nog geen mechanisme" in row or "no mechanism" in row
+    assert COLOURS["not-built"] in row and COLOURS["ok"] not in row
+    p4 = re.search(r"<tr>\s*<td><strong>P4</strong>(.*?)</tr>", page, re.S).group(1)
+    assert "niet gebouwd" not in p4 and COLOURS["ok"] in p4
 
 
 def django_capture():

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from privacydesk.audit.models import AuditEntry
@@ -79,6 +79,59 @@ def test_a_disclosure_is_in_the_access_package_unless_withheld(db):
     assert src.erasure == "keep"
 
 
+def _access_package(settings, tmp_path, value: str) -> list[dict]:
+    """The records of a real access package (rights app) for ``value``."""
+    import zipfile
+
+    from django.core.files.storage import default_storage
+
+    from privacydesk.rights import services as rights
+
+    settings.VAULT_DIR = tmp_path / "vault"
+    settings.EMAIL_BACKEND = "privacydesk.backoffice.outbox.OutboxBackend"
+    req = rights.create(
+        kind="access", channel="post", actor="system:test", email=value, verified=True
+    )
+    rights.carry_out(req, actor="system:test")
+    req.refresh_from_db()
+    with default_storage.open(req.package, "rb") as fh, zipfile.ZipFile(fh) as archive:
+        return json.loads(archive.read("data.json"))["records"]
+
+
+def test_a_withheld_disclosure_leaves_no_trace_in_the_access_package(db, settings, tmp_path):
+    today = timezone.localdate()
+    d = disclosure(
+        subjects=[PERSON],
+        case_number="SECRET",
+        subject_told=False,
+        told_on=None,
+        not_told_reason="onderzoek loopt",
+        not_told_until=today + timedelta(days=30),
+        place_hold=True,
+    )
+
+    def traces(records):
+        own = {"registers.DisclosureSubject", "policy.LegalHold"}
+        return [
+            r
+            for r in records
+            if r["source"] in own
+            or "disclosure" in json.dumps(r["data"], default=str).lower()
+            or r["data"].get("object_type") == "policy.LegalHold"
+        ]
+
+    assert traces(_access_package(settings, tmp_path, PERSON)) == []
+    # Once the person may be told, the disclosure, its hold and its audit entries are there.
+    Disclosure.objects.filter(pk=d.pk).update(not_told_until=today - timedelta(days=1))
+    shown = traces(_access_package(settings, tmp_path, PERSON))
+    sources = {r["source"] for r in shown}
+    assert {"registers.DisclosureSubject", "policy.LegalHold", "audit.AuditEntry"} <= sources
+    actions = {r["data"].get("action") for r in shown if r["source"] == "audit.AuditEntry"}
+    assert {"registers.disclosure.subject", "hold.placed"} <= actions
+    assert any(f"disclosure #{d.pk}" in r["data"]["reason"] for r in shown
+               if r["source"] == "policy.LegalHold")  # fmt: skip
+
+
 def test_a_disclosure_names_the_records_it_concerned_by_registry_label(db):
     with pytest.raises(Exception) as refused:
         services.parse_records("nothing.Here:1\nvault.RecoveryJob:")
@@ -121,6 +174,26 @@ def test_warnings_30_and_7_days_before_the_end_each_once(db):
     assert len(mail.outbox) == 3
 
 
+def test_warnings_wait_for_a_privacy_officer_with_an_address(db):
+    officer = make_staff("privacy_officer")
+    officer.email = ""
+    officer.save()
+    today = timezone.localdate()
+    p = processor(agreement_ends_on=today + timedelta(days=30))
+    b = breach()
+    assert services.warn_agreements(today=today) == 0
+    assert services.remind_breaches() == 0
+    p.refresh_from_db()
+    b.refresh_from_db()
+    assert p.warned_30_for is None and b.reminders_sent == []  # not marked sent
+    assert not AuditEntry.objects.filter(action="registers.processor.warned").exists()
+    officer.email = "fg@compjoeter.example"
+    officer.save()
+    assert services.warn_agreements(today=today + timedelta(days=1)) == 1  # the next run
+    assert services.remind_breaches() == 1
+    assert [m.to for m in mail.outbox] == [["fg@compjoeter.example"]] * 2
+
+
 def _model_naming(key: str):
     model = policy.current_model()
     activities = [
@@ -138,7 +211,10 @@ def test_policy_check_fails_for_a_processor_without_a_valid_agreement(db, monkey
     named = _model_naming("mail_host")
     monkeypatch.setattr(policy, "current_model", lambda: named)
     assert _register_problems() == [
-        "activity customer_relations names processor 'mail_host', which is in no processor register"
+        "activity customer_relations names processor 'mail_host', which is in no processor "
+        "register",
+        "activity customer_relations names processor 'mail_host', which is not in the processor "
+        "register (so it has no agreement on record)",
     ]
     p = processor()
     assert _register_problems() == []
@@ -152,6 +228,27 @@ def test_policy_check_fails_for_a_processor_without_a_valid_agreement(db, monkey
     p.save()
     [problem] = _register_problems()
     assert problem.endswith("agreement lacks Art. 28(3)(d)")
+
+
+def test_a_processor_only_the_model_describes_fails_policy_check_and_p9(db, monkeypatch):
+    """One source of truth: the model's own ``processors:`` list is no agreement."""
+    from privacydesk.policy.schema import Processor as ModelProcessor
+    from privacydesk.promises import services as board
+
+    described = ModelProcessor.model_validate(
+        {"id": "mail_host", "name": {"nl": "Mail B.V.", "en": "Mail B.V."},
+         "service": {"nl": "e-mail", "en": "e-mail"}}
+    )  # fmt: skip
+    named = _model_naming("mail_host").model_copy(update={"processors": [described]})
+    monkeypatch.setattr(policy, "current_model", lambda: named)
+    [problem] = _register_problems()
+    assert "names processor 'mail_host', which is not in the processor register" in problem
+    p9 = {o.promise: o for o in board.check()}["P9"]
+    assert p9.status == "failed"
+    assert "customer_relations: mail_host" in p9.evidence
+    processor()  # now in the register, with a valid agreement
+    assert _register_problems() == []
+    assert {o.promise: o for o in board.check()}["P9"].status == "ok"
 
 
 def test_the_art30_register_takes_processors_from_the_register(db):
@@ -188,6 +285,56 @@ def test_the_breach_page_shows_the_countdown_answers_letter_and_recipients(db, o
     assert found.count() == 4  # two people, two views
 
 
+def test_a_breach_left_unnotified_past_72_hours_without_reason_is_flagged(db, officer_client):
+    """Saved in time (no reason needed then), never edited: the list, the home panel and the
+    board flag it, and P2 (Art. 33(5) wants a reason for every breach not notified) is red."""
+    from privacydesk.promises import services as board
+
+    left = breach(title="Laptop gestolen")
+    Breach.objects.filter(pk=left.pk).update(
+        discovered_at=timezone.now() - timedelta(hours=81),
+        aware_at=timezone.now() - timedelta(hours=80),
+    )
+    fresh = breach(title="Verkeerd gemaild")  # 70 hours left
+    explained = breach(title="Oud")
+    Breach.objects.filter(pk=explained.pk).update(
+        aware_at=timezone.now() - timedelta(hours=100), not_notified_reason="geen risico"
+    )
+    assert [b.pk for b in services.unexplained_breaches()] == [left.pk]
+    listed = officer_client.get("/staff/registers/breaches/").content.decode()
+    assert re.search(r"8 u \d+ min te laat, geen reden vastgelegd", listed)
+    home = officer_client.get("/staff/").content.decode()
+    assert f"Datalek #{left.pk}: de 72 uur zijn voorbij, de AP is niet gemeld" in home
+    p2 = {o.promise: o for o in board.check()}["P2"]
+    assert p2.status == "failed"
+    assert f"without a reason (Art. 33(5)): #{left.pk}" in p2.evidence
+    page = officer_client.get("/staff/promises/").content.decode()
+    assert 'id="clocks"' in page
+    assert f"Datalek #{left.pk}: de 72 uur zijn voorbij" in page
+    assert re.search(rf"Datalek #{fresh.pk}: nog (69|70) u \d+ min", page)
+    assert f"Datalek #{explained.pk}" not in page
+    Breach.objects.filter(pk=left.pk).update(not_notified_reason="versleuteld, geen risico")
+    assert services.unexplained_breaches() == []
+    assert {o.promise: o for o in board.check()}["P2"].status == "ok"
+
+
+@pytest.mark.parametrize("kind", ["disclosures", "breaches"])
+def test_opening_the_edit_form_of_an_entry_is_audited_per_person(db, officer_client, kind):
+    from privacydesk.audit.services import subject_ref
+
+    entry = disclosure(subjects=[PERSON]) if kind == "disclosures" else breach(subjects=[PERSON])
+    before = AuditEntry.objects.count()
+    page = officer_client.get(f"/staff/registers/{kind}/{entry.pk}/edit/")
+    assert page.status_code == 200 and PERSON in page.content.decode()
+    action = "registers.disclosure" if kind == "disclosures" else "registers.breach"
+    new = AuditEntry.objects.filter(id__gt=before)
+    viewed = new.get(action=f"{action}.edit_viewed")
+    assert viewed.actor == f"user:{officer_client.user.pk}"
+    assert viewed.object_id == str(entry.pk) and viewed.detail == {"subjects": 1}
+    person = new.get(action=f"{action}.edit_viewed.subject")
+    assert person.subject_ref == subject_ref("email", PERSON)
+
+
 def test_breach_reminders_go_to_the_privacy_officer_each_step_once(db):
     officer = make_staff("privacy_officer")
     officer.email = "fg@compjoeter.example"
@@ -209,18 +356,49 @@ def test_breach_reminders_go_to_the_privacy_officer_each_step_once(db):
 
 
 def test_exports_csv_and_json_from_the_command_line(db, capsys):
+    officer = make_staff("privacy_officer")
+    empty = {}
+    for kind in services.KINDS:
+        call_command("registers", "--user", officer.username, "export", "--kind", kind,
+                     "--format", "csv")  # fmt: skip
+        empty[kind] = capsys.readouterr().out.splitlines()
+        assert len(empty[kind]) == 1  # the header alone
     processor()
     disclosure(subjects=[PERSON])
     breach()
     for kind in services.KINDS:
-        call_command("registers", "export", "--kind", kind, "--format", "json")
+        call_command("registers", "export", "--kind", kind, "--format", "json",
+                     "--user", officer.username)  # fmt: skip
         rows = json.loads(capsys.readouterr().out)
         assert len(rows) == 1
-        call_command("registers", "export", "--kind", kind, "--format", "csv")
-        parsed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        call_command("registers", "export", "--kind", kind, "--format", "csv",
+                     "--user", officer.username)  # fmt: skip
+        out = capsys.readouterr().out
+        parsed = list(csv.DictReader(io.StringIO(out)))
         assert len(parsed) == 1
+        # An empty register's header is a filled one's: the keys of its JSON rows.
+        assert out.splitlines()[0] == empty[kind][0] == ",".join(rows[0])
     assert PERSON not in json.dumps(services.disclosure_rows())  # counts, not identifiers
-    assert AuditEntry.objects.filter(action="registers.exported").count() == 6
+    exported = AuditEntry.objects.filter(action="registers.exported")
+    assert exported.count() == 9
+    assert set(exported.values_list("actor", flat=True)) == {f"user:{officer.pk}"}
+
+
+def test_the_export_command_names_a_user_who_may_read_the_register(db, monkeypatch):
+    monkeypatch.delenv("PRIVACYDESK_USER", raising=False)
+    monkeypatch.delenv("PRIVACYDESK_CLI_USER", raising=False)
+    args = ("registers", "export", "--kind", "disclosures", "--format", "json")
+    with pytest.raises(CommandError, match="--user is required"):
+        call_command(*args, "--user", "")
+    with pytest.raises(CommandError, match="no active staff user"):
+        call_command(*args, "--user", "niemand")
+    sales = make_staff("sales")
+    with pytest.raises(CommandError, match="may not read the disclosures register"):
+        call_command(*args, "--user", sales.username)
+    admin = make_staff("admin")
+    call_command(*args, "--user", admin.username, stdout=io.StringIO())
+    entry = AuditEntry.objects.get(action="registers.exported")
+    assert entry.actor == f"user:{admin.pk}" and entry.detail["via"] == "cli"
 
 
 # -- bad input: refused naming the field, nothing half-saved ---------------------------------------
@@ -264,12 +442,15 @@ BREACH_FORM = {
     ],
 )  # fmt: skip
 def test_a_bad_breach_is_refused_naming_the_field(officer_client, changes, field, message):
-    status, page = _post(
-        officer_client, "/staff/registers/breaches/new/", {**BREACH_FORM, **changes}
-    )
-    assert status == 400
-    assert f'id="id_{field}"' in page or f'name="{field}"' in page
-    assert message in page
+    response = officer_client.post("/staff/registers/breaches/new/", {**BREACH_FORM, **changes})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    # The message is attached to the field named, not only to the form or another field.
+    assert any(message in e for e in errors.get(field, [])), errors
+    # and the page shows it in that field's row, before the field itself
+    row = re.search(rf'<div class="form-row[^"]*errors[^"]*">((?:(?!<div class="form-row).)*?)'
+                    rf'id="id_{field}"', response.content.decode(), re.S)  # fmt: skip
+    assert row and message in row.group(1)
     assert Breach.objects.count() == 0
     assert not AuditEntry.objects.filter(action__startswith="registers.breach.created").exists()
 
