@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
 from django_tasks.base import Task
@@ -27,6 +28,19 @@ class Periodic:
     name: str
     task: Task
     every: timedelta
+    #: For a daily job: the local time of day (``TIME_ZONE``) it runs at, so that "it ran
+    #: today" holds all day long; the first run is at the worker's first start.
+    at: time | None = None
+
+    def next_after(self, now: datetime) -> datetime:
+        """When the job is due next, after a run enqueued at ``now``."""
+        if self.at is None:
+            return now + self.every
+        local = timezone.localtime(now)
+        due = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
+        while due <= local:
+            due += timedelta(days=1)  # wall-clock arithmetic: 00:15 stays 00:15 across DST
+        return due
 
 
 def job(
@@ -43,12 +57,17 @@ def job(
     return decorate
 
 
-def periodic(*, every: timedelta, name: str | None = None) -> Callable[[Task], Task]:
-    """Schedule a declared job to be enqueued by the worker every ``every``."""
+def periodic(
+    *, every: timedelta, name: str | None = None, at: time | None = None
+) -> Callable[[Task], Task]:
+    """Schedule a declared job to be enqueued by the worker every ``every``; a daily job
+    (``every`` of one day) may name the local time of day ``at`` which it runs."""
+    if at is not None and every != timedelta(days=1):
+        raise ValueError("a time of day (at=) is for daily jobs only")
 
     def decorate(declared: Task) -> Task:
         key = name or declared.module_path
-        PERIODIC[key] = Periodic(name=key, task=declared, every=every)
+        PERIODIC[key] = Periodic(name=key, task=declared, every=every, at=at)
         return declared
 
     return decorate

@@ -57,7 +57,7 @@ def enqueue_due_periodic(now=None) -> list[str]:
         )
         for run in due:
             result = PERIODIC[run.name].task.enqueue()
-            run.next_run_at = now + PERIODIC[run.name].every
+            run.next_run_at = PERIODIC[run.name].next_after(now)
             run.last_enqueued_at = now
             run.last_result_id = str(result.id)
             run.save(update_fields=["next_run_at", "last_enqueued_at", "last_result_id"])

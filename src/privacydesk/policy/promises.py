@@ -6,6 +6,8 @@ The mismatches of ``policy check`` are quoted as that command prints them (in En
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from privacydesk.audit.models import AuditEntry
 from privacydesk.policy import checks, labels, register, services
 from privacydesk.policy.schema import PrivacyModelError
+from privacydesk.policy.tasks import SWEEP_AT
 from privacydesk.spine import registry
 from privacydesk.spine.promises import Finding, keeps
 
@@ -65,12 +68,19 @@ def every_declaration_has_an_activity() -> Finding:
 @keeps("P12")
 def the_retention_sweep_ran_today() -> Finding:
     """A sweep finished (audited ``retention.swept``) on today's local calendar date
-    (``TIME_ZONE``, Europe/Amsterdam): yesterday evening's run does not count for today."""
+    (``TIME_ZONE``, Europe/Amsterdam): yesterday evening's run does not count for today, except
+    in the hour after today's run is due (``SWEEP_AT``, 00:15), while it runs."""
     last = AuditEntry.objects.filter(action="retention.swept").order_by("-id").first()
     if last is None:
         return Finding(False, _("the retention sweep has never run"))
     when = timezone.localtime(last.at).isoformat(timespec="minutes")
-    if timezone.localdate(last.at) != timezone.localdate():
+    now = timezone.localtime()
+    today = now.date()
+    # Until an hour after today's run is due (SWEEP_AT), yesterday's run still counts.
+    due = now.replace(hour=SWEEP_AT.hour, minute=SWEEP_AT.minute, second=0, microsecond=0)
+    if now < due + timedelta(hours=1):
+        today -= timedelta(days=1)
+    if timezone.localdate(last.at) < today:
         return Finding(
             False,
             format_lazy(

@@ -135,9 +135,12 @@ def test_p12_wants_a_retention_sweep_on_todays_local_date(db, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: late_yesterday)
     policy.sweep_retention()
     assert the_retention_sweep_ran_today().ok
-    # An hour later it is another day in Amsterdam (23:30 UTC is still "yesterday" in UTC):
-    # yesterday's sweep, though within 25 hours, is not today's.
+    # Today's run is due at 00:15; until an hour after that, yesterday's still counts.
     monkeypatch.setattr(timezone, "now", lambda: late_yesterday + timedelta(hours=1))
+    assert the_retention_sweep_ran_today().ok
+    # Two hours later (01:30 in Amsterdam, still "yesterday" in UTC) yesterday's sweep,
+    # though within 25 hours, is not today's.
+    monkeypatch.setattr(timezone, "now", lambda: late_yesterday + timedelta(hours=2))
     finding = the_retention_sweep_ran_today()
     assert not finding.ok
     from django.utils import translation
@@ -209,3 +212,23 @@ def test_at_a_first_start_the_check_runs_after_the_sweeps_it_judges():
     }
     assert finished["check_promises"] > finished["vault_sweep"]
     assert finished["check_promises"] > finished["retention_sweep"]
+
+
+def test_the_retention_sweep_is_due_daily_at_a_quarter_past_midnight():
+    """Its time of day keeps "it ran today" true all day, summer and winter time alike."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from privacydesk.jobs.registry import PERIODIC
+    from privacydesk.jobs.worker import discover_jobs
+
+    discover_jobs()
+    sweep = PERIODIC["policy.sweep_retention"]
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    first_start = datetime(2026, 3, 28, 14, 7, tzinfo=amsterdam)  # the day before summer time
+    due = sweep.next_after(first_start)
+    assert due.astimezone(amsterdam) == datetime(2026, 3, 29, 0, 15, tzinfo=amsterdam)
+    again = sweep.next_after(due)
+    assert again.astimezone(amsterdam).replace(tzinfo=None) == datetime(2026, 3, 30, 0, 15)
+    hours = (again.timestamp() - due.timestamp()) / 3600
+    assert hours == 23  # the night the clocks go forward
