@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from privacydesk.audit.services import record
 from privacydesk.promises.models import PromiseCheck
-from privacydesk.spine import promises
+from privacydesk.spine import mail, promises
 from privacydesk.spine.roles import PRIVACY_OFFICER
 
 HISTORY = 48
@@ -66,7 +65,7 @@ def _tell_officers(outcomes: list[promises.Outcome]) -> None:
         ]
         body = _("These promises of the privacy policy failed their check just now:") + "\n\n"
         body += "\n".join(lines) + "\n"
-    send_mail(subject, body, None, to)
+    mail.send(to, subject, body)
 
 
 def board() -> list[dict]:

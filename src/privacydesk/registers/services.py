@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,7 +35,7 @@ from privacydesk.registers.models import (
     DisclosureSubject,
     Processor,
 )
-from privacydesk.spine import registry
+from privacydesk.spine import mail, registry
 from privacydesk.spine.registry import SUBJECT_KINDS, Subject
 from privacydesk.spine.roles import PRIVACY_OFFICER
 
@@ -296,7 +295,7 @@ def _mail_officers(subject: str, template: str, context: dict) -> bool:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         body = render_to_string(template, context)
-    send_mail(subject, body, None, to)
+    mail.send(to, subject, body)
     return True
 
 

@@ -99,6 +99,11 @@ def test_an_ended_agreement_turns_p9_red_and_mails_the_privacy_officer_once(heal
     assert "Voorbeeld Mail B.V. (agreement ended on" in outcomes["P9"].evidence
     assert callbacks and mail.outbox[-1].to == ["fg@compjoeter.example"]
     assert "P9" in mail.outbox[-1].subject
+    # Sent by the product's one sender: its From and its own Message-ID.
+    from privacydesk.spine import mail as spine_mail
+
+    assert mail.outbox[-1].from_email == spine_mail.from_address()
+    assert mail.outbox[-1].extra_headers["Message-ID"].endswith(f"@{spine_mail.message_domain()}>")
     sent = len(mail.outbox)
     with django_capture():
         services.check()  # still red: no new message

@@ -166,6 +166,10 @@ def test_warnings_30_and_7_days_before_the_end_each_once(db):
     assert "30" in mail.outbox[0].subject and mail.outbox[0].to == ["fg@compjoeter.example"]
     assert services.warn_agreements(today=today + timedelta(days=23)) == 1
     assert "7" in mail.outbox[1].subject
+    from privacydesk.spine import mail as spine_mail
+
+    assert mail.outbox[1].from_email == spine_mail.from_address()
+    assert "Message-ID" in mail.outbox[1].extra_headers
     assert services.warn_agreements(today=today + timedelta(days=24)) == 0
     # A renewed agreement gets its own warnings.
     p.agreement_ends_on = today + timedelta(days=60)
