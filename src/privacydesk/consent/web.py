@@ -79,7 +79,8 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 def read_json(request: HttpRequest, *, limit: int) -> dict:
     """The body as a JSON object: text/plain (what ``sendBeacon`` and simple requests send)
-    or application/json, UTF-8, at most ``limit`` bytes; :class:`BadInput` otherwise."""
+    or application/json, UTF-8, at most ``limit`` bytes, every string encodable as UTF-8;
+    :class:`BadInput` otherwise."""
     content_type = request.content_type or ""
     if content_type not in JSON_TYPES:
         raise BadInput(415, "text/plain or application/json only")
@@ -98,4 +99,16 @@ def read_json(request: HttpRequest, *, limit: int) -> dict:
         raise BadInput(400, "not JSON in UTF-8") from None
     if not isinstance(data, dict):
         raise BadInput(400, "a JSON object is expected")
+    if b"\\u" in raw and not encodable(data):
+        raise BadInput(400, "not JSON in UTF-8")  # a lone surrogate escape such as \ud800
     return data
+
+
+def encodable(value: object) -> bool:
+    """Every string in ``value`` (keys too) can be written as UTF-8: no lone surrogate, which
+    a JSON ``\\ud800`` escape yields from plain ASCII bytes and no database can store."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):
+        return False
+    return True

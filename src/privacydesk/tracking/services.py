@@ -23,7 +23,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -65,7 +65,7 @@ class Incoming:
 def clean_url(raw: str) -> tuple[str, str] | None:
     """(host, path with query) of an http(s) URL; query values holding personal data (e-mail
     addresses, phone numbers, IP addresses) are removed with their names, the fragment too."""
-    if not isinstance(raw, str) or len(raw) > MAX_URL:
+    if not isinstance(raw, str) or len(raw) > MAX_URL or not _utf8(raw):
         return None
     try:
         parts = urlsplit(raw.strip())
@@ -87,6 +87,15 @@ def clean_url(raw: str) -> tuple[str, str] | None:
     if kept:
         path = f"{path}?{urlencode(kept)}"
     return site[:200], path[:500]
+
+
+def _utf8(text: str) -> bool:
+    """No lone surrogate (a JSON ``\\udc80`` escape): such text cannot be stored."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # Letters, a few digits and URL punctuation only: no e-mail address (no "@"), no phone number
@@ -296,7 +305,30 @@ class Queue:
 
     def flush(self) -> int:
         items = self.take()
-        return write(items) if items else 0
+        if not items:
+            return 0
+        try:
+            return write(items)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: nothing of this batch can be written now
+        except Exception:
+            # One event the database refuses must not cost the other visitors theirs.
+            return self._one_by_one(items)
+
+    @staticmethod
+    def _one_by_one(items: list[Incoming]) -> int:
+        import logging
+
+        written = refused = 0
+        for item in items:
+            try:
+                written += write([item])
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                refused += 1
+        logging.getLogger(__name__).warning("%d tracking events refused by the database", refused)
+        return written
 
     def _run(self) -> None:
         while True:

@@ -161,6 +161,14 @@ def test_bad_decisions_are_4xx(client, db, body, content_type, status):
     assert not ConsentRecord.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["lang", "version", "id", "note"])
+def test_a_lone_surrogate_is_refused(decide, db, field):
+    """``"\\ud800"`` is valid JSON in plain ASCII, but no text a database can store."""
+    response = decide("accept_all", **{field: "x\ud800"})
+    assert response.status_code == 400
+    assert not ConsentRecord.objects.exists()
+
+
 def test_cors_only_for_allowed_origins(client, decide, db):
     allowed = client.options("/consent/decide/", headers={"Origin": "https://www.example.nl"})
     assert allowed.status_code == 204
