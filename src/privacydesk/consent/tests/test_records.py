@@ -110,6 +110,43 @@ def test_a_record_changed_behind_the_application_is_found(decide, db):
     assert problems and "does not match its hash" in problems[0]
 
 
+@pytest.mark.parametrize("which", ["newest", "first", "middle", "all"])
+def test_a_record_deleted_behind_the_application_is_found(decide, db, which):
+    cid = decide("accept_all").json()["id"]
+    decide("save", id=cid, analytics=True, tracking=True)
+    decide("reject_all", id=cid)  # the withdrawal someone would like to have never happened
+    records = services.records_of(uuid.UUID(cid))
+    assert services.verify(records) == []
+    gone = {
+        "newest": [records[-1].pk],
+        "first": [records[0].pk],
+        "middle": [records[1].pk],
+        "all": [r.pk for r in records],
+    }[which]
+    with connection.cursor() as cursor:  # no trigger refuses a DELETE: erasure needs it
+        cursor.execute(
+            f"DELETE FROM consent_consentrecord WHERE id IN ({', '.join(['%s'] * len(gone))})",
+            gone,
+        )
+    left = services.records_of(uuid.UUID(cid))
+    problems = services.verify(left, uuid.UUID(cid))
+    assert any(f"record {gone[-1]}: in the audit log, but removed" in p for p in problems)
+    if left:
+        assert services.verify(left) == problems  # the consent id is the records' own
+
+
+def test_erased_records_are_not_reported_missing(decide, db):
+    from privacydesk.policy import plans
+    from privacydesk.spine.registry import Subject
+
+    cid = decide("accept_all").json()["id"]
+    decide("reject_all", id=cid)
+    other = decide("accept_all").json()["id"]
+    plans.run("erase", [Subject("visitor_id", cid)], key="erase-1", actor="system:test")
+    assert services.verify([], uuid.UUID(cid)) == []
+    assert services.verify(services.records_of(uuid.UUID(other))) == []
+
+
 def test_a_stale_banner_is_shown_again(client, db):
     body = {"action": "accept_all", "version": "0" * 64, "lang": "nl"}
     response = client.post("/consent/decide/", json.dumps(body), content_type="text/plain")
