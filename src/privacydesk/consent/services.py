@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Count, Max
 from django.dispatch import Signal
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from privacydesk.audit.models import AuditEntry
 from privacydesk.audit.services import record, subject_ref
 from privacydesk.consent.models import ConsentRecord
+from privacydesk.consent.web import Window
 from privacydesk.policy import services as policy
 
 GENESIS = "0" * 64
@@ -175,6 +177,23 @@ def _kind(decision: Decision, analytics: bool, tracking: bool, previous) -> str:
         "accept_all": ConsentRecord.Kind.ACCEPT_ALL,
         "reject_all": ConsentRecord.Kind.REJECT_ALL,
     }.get(decision.action, ConsentRecord.Kind.CUSTOM)
+
+
+_per_network = Window()
+_per_consent_id = Window()
+
+
+def flooded(decision: Decision, *, ip_address: str) -> bool:
+    """Count this decision; True when its network (IPv4 /24, IPv6 /48) or its consent id sent
+    more than ``CONSENT_NETWORK_PER_MINUTE`` / ``CONSENT_ID_PER_MINUTE`` this minute."""
+    from privacydesk.consent.addresses import truncate
+
+    network = truncate(ip_address) if ip_address else ""
+    if network and _per_network.over(network, settings.CONSENT_NETWORK_PER_MINUTE):
+        return True
+    return decision.consent_id is not None and _per_consent_id.over(
+        decision.consent_id, settings.CONSENT_ID_PER_MINUTE
+    )
 
 
 def decide(

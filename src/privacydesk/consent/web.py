@@ -10,6 +10,9 @@ cross-origin request and every POST).
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 
@@ -112,3 +115,20 @@ def encodable(value: object) -> bool:
     except (UnicodeEncodeError, ValueError, RecursionError):
         return False
     return True
+
+
+class Window:
+    """Counts per key in the current minute (per web process; enough to stop one source)."""
+
+    def __init__(self) -> None:
+        self.minute = 0
+        self.counts: Counter = Counter()
+        self.lock = threading.Lock()
+
+    def over(self, key: object, limit: int) -> bool:
+        minute = int(time.monotonic() // 60)
+        with self.lock:
+            if minute != self.minute:
+                self.minute, self.counts = minute, Counter()
+            self.counts[key] += 1
+            return self.counts[key] > limit

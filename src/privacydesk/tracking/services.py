@@ -17,7 +17,6 @@ import re
 import threading
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -31,6 +30,7 @@ from privacydesk.audit.services import record as audit
 from privacydesk.audit.services import subject_ref
 from privacydesk.consent import services as consent
 from privacydesk.consent.addresses import stored_address
+from privacydesk.consent.web import Window
 from privacydesk.redaction import contains_personal_data
 from privacydesk.tracking.models import Event, Visitor
 
@@ -109,23 +109,6 @@ def _personal(text: str) -> bool:
 
 
 # -- flood control ----------------------------------------------------------------------------
-class Window:
-    """Counts per key in the current minute (per web process; enough to stop one source)."""
-
-    def __init__(self) -> None:
-        self.minute = 0
-        self.counts: Counter = Counter()
-        self.lock = threading.Lock()
-
-    def over(self, key: object, limit: int) -> bool:
-        minute = int(time.monotonic() // 60)
-        with self.lock:
-            if minute != self.minute:
-                self.minute, self.counts = minute, Counter()
-            self.counts[key] += 1
-            return self.counts[key] > limit
-
-
 _per_visitor = Window()
 _per_address = Window()
 

@@ -207,6 +207,29 @@ def test_gpc_means_no_tracking(pages, transactional_db):
     assert network.tracking() == [] and not Event.objects.exists()
 
 
+def test_a_refused_decision_says_so(pages, transactional_db, settings):
+    """Beyond the flood limit the server answers 429 and records nothing; the banner stays
+    open and says the choice could not be saved."""
+    settings.CONSENT_NETWORK_PER_MINUTE = 1
+    tab = pages.open("nl")
+    page = tab.page
+    tab.goto("/")
+    page.wait_for_selector("#pd-consent")
+    button(tab, "Alles weigeren").click()
+    assert eventually(lambda: consent_cookie(tab.context))
+    page.get_by_role("link", name="Cookie-instellingen", exact=True).click()
+    with page.expect_response("**/consent/decide/") as answer:
+        button(tab, "Alles accepteren").click()
+    assert answer.value.status == 429
+    failed = page.locator(".pdc-failed")
+    failed.wait_for(state="visible")
+    assert "kon niet worden opgeslagen" in failed.inner_text()
+    assert page.locator("#pd-consent").is_visible()
+    assert consent_cookie(tab.context).split(".")[1] == "00"
+    assert list(ConsentRecord.objects.values_list("kind", flat=True)) == ["reject_all"]
+    tab.problems.clear()  # the refused request is what this test is about
+
+
 EMBED_PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>Klantsite</title></head>
 <body><h1>Klantsite</h1>

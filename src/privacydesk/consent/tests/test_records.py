@@ -206,6 +206,30 @@ def test_a_lone_surrogate_is_refused(decide, db, field):
     assert not ConsentRecord.objects.exists()
 
 
+def test_a_flood_of_decisions_is_refused_and_nothing_is_kept(client, db, settings):
+    def post(ip, consent_id=""):
+        body = {"action": "accept_all", "version": services.banner_version(), "id": consent_id}
+        return client.post(
+            "/consent/decide/", json.dumps(body), content_type="text/plain", REMOTE_ADDR=ip
+        )
+
+    settings.CONSENT_NETWORK_PER_MINUTE = 3
+    statuses = [post(f"198.51.100.{n}").status_code for n in range(5)]  # one /24
+    assert statuses == [201] * 3 + [429] * 2
+    refused = post("198.51.100.200")
+    assert refused.json() == {"error": "flood"} and refused["Retry-After"] == "60"
+    assert ConsentRecord.objects.count() == 3
+    assert AuditEntry.objects.filter(action="consent.recorded").count() == 3
+    assert post("203.0.113.7").status_code == 201  # another network
+
+    settings.CONSENT_NETWORK_PER_MINUTE = 100
+    settings.CONSENT_ID_PER_MINUTE = 2
+    cid = str(ConsentRecord.objects.first().consent_id)
+    statuses = [post(f"192.0.2.{n}", cid).status_code for n in range(4)]  # one id, many hosts
+    assert statuses == [201] * 2 + [429] * 2
+    assert ConsentRecord.objects.filter(consent_id=cid).count() == 3
+
+
 def test_cors_only_for_allowed_origins(client, decide, db):
     allowed = client.options("/consent/decide/", headers={"Origin": "https://www.example.nl"})
     assert allowed.status_code == 204
