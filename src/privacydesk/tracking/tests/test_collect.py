@@ -324,6 +324,16 @@ def test_an_answer_reused_by_a_process_never_stores_after_a_withdrawal(
     assert not Event.objects.exists()
 
 
+def test_the_demo_visits_pages_that_exist(client, db):
+    from privacydesk.tracking import demo
+
+    demo.load(console=None)
+    visited = set(Event.objects.values_list("path", flat=True))
+    assert visited >= set(demo.VISITOR_PAGES) and visited <= set(demo.PAGES)
+    for path in sorted(visited):
+        assert client.get(path).status_code == 200, path
+
+
 def test_demo_records_load_once(db):
     from privacydesk.tracking import demo
 
