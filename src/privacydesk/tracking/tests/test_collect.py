@@ -154,6 +154,12 @@ def test_bad_input_is_4xx_or_silent(send, consenting, body, content_type, status
     assert not Event.objects.exists()
 
 
+def test_an_escaped_surrogate_pair_is_text_like_any_other(send, consenting):
+    body = f'{{"c": "{consenting}", "t": "pageview", "u": "https://x.nl/?q=\\ud83d\\ude00"}}'
+    assert send(body.encode()).status_code == 202
+    assert Event.objects.get().path == "/?q=%F0%9F%98%80"
+
+
 def test_bad_events_are_dropped(send, consenting):
     for event in [
         {"c": consenting, "t": "purchase", "u": "https://www.example.nl/"},
