@@ -36,6 +36,16 @@ def _private_dirs(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_flood_counts():
+    """Each test starts with the cookie banner's flood counts at zero: every test client posts
+    its decisions from 127.0.0.1, and one process runs many tests in a minute."""
+    from privacydesk.consent import services
+
+    services._per_network.counts.clear()
+    services._per_consent_id.counts.clear()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the site's default language: a request in English leaves its
     language active in the thread (the locale middleware does not undo it)."""

@@ -230,6 +230,10 @@ EMBED_ORIGINS = conf.embed_origins()
 # Cookies set by the banner (on this site or on an embedding site); the cookie statement and
 # ``policy check`` hold them to the privacy model.
 PRIVACYDESK_COOKIES = ["pd_consent"]
+# More decisions per minute from one network (IPv4 /24, IPv6 /48) or for one consent id than
+# this are refused (429, per web process): nothing is recorded for them.
+CONSENT_NETWORK_PER_MINUTE = conf.env_int("PRIVACYDESK_CONSENT_NETWORK_PER_MINUTE", 60, minimum=1)
+CONSENT_ID_PER_MINUTE = conf.env_int("PRIVACYDESK_CONSENT_ID_PER_MINUTE", 10, minimum=1)
 # Events are written in batches by each web process, at most this long after they arrived
 # (0: written within the request).
 TRACKING_FLUSH_MS = conf.env_int("PRIVACYDESK_TRACKING_FLUSH_MS", 200, minimum=0)

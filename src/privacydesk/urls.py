@@ -1,6 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import pgettext_lazy
 
 from privacydesk.backoffice import views
 
@@ -16,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("privacydesk.tracking.urls")),
     path("", include("privacydesk.rights.urls")),
     path("", include("privacydesk.mailings.urls")),
+    path(pgettext_lazy("URL path", "services/"), views.public_services, name="services"),
     path("", views.public_home, name="home"),
     prefix_default_language=False,
 )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
-from privacydesk.spine.panels import panel
+from privacydesk.spine.panels import panel, public_link
 
 
 @panel
@@ -26,3 +27,11 @@ def outbox_panel(request: HttpRequest) -> dict | None:
         "link": reverse("admin:outbox"),
         "link_text": _("Open the outbox"),
     }
+
+
+public_link(
+    "services",
+    gettext_lazy("Services"),
+    gettext_lazy("Computer repair, data recovery and network services."),
+    order=5,
+)

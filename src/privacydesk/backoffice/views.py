@@ -69,3 +69,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def public_home(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/public_home.html")
+
+
+def public_services(request: HttpRequest) -> HttpResponse:
+    """The demo company's services (``/diensten/``, ``/en/services/``)."""
+    return render(request, "backoffice/public_services.html")

@@ -4,8 +4,9 @@ One row per decision of a visitor, never changed: the ORM refuses updates and da
 triggers refuse them too (migration 0002). Each row's SHA-256 covers its own fields and the
 hash of the previous decision under the same consent id, and is anchored in the audit log
 (``consent.recorded``), so a record edited behind the application's back no longer fits its
-own hash, its successor or its anchor (``services.verify``). Rows are deleted only by the
-retention sweep and by an erasure request (``privacy.py``), each audited.
+own hash, its successor or its anchor, and one deleted behind its back leaves an anchor
+without its record and without an audited erasure (``services.verify``). Rows are deleted
+only by the retention sweep and by an erasure request (``privacy.py``), each audited.
 """
 
 from __future__ import annotations

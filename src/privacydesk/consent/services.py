@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Count, Max
 from django.dispatch import Signal
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from privacydesk.audit.models import AuditEntry
 from privacydesk.audit.services import record, subject_ref
 from privacydesk.consent.models import ConsentRecord
+from privacydesk.consent.web import Window
 from privacydesk.policy import services as policy
 
 GENESIS = "0" * 64
@@ -175,6 +177,23 @@ def _kind(decision: Decision, analytics: bool, tracking: bool, previous) -> str:
         "accept_all": ConsentRecord.Kind.ACCEPT_ALL,
         "reject_all": ConsentRecord.Kind.REJECT_ALL,
     }.get(decision.action, ConsentRecord.Kind.CUSTOM)
+
+
+_per_network = Window()
+_per_consent_id = Window()
+
+
+def flooded(decision: Decision, *, ip_address: str) -> bool:
+    """Count this decision; True when its network (IPv4 /24, IPv6 /48) or its consent id sent
+    more than ``CONSENT_NETWORK_PER_MINUTE`` / ``CONSENT_ID_PER_MINUTE`` this minute."""
+    from privacydesk.consent.addresses import truncate
+
+    network = truncate(ip_address) if ip_address else ""
+    if network and _per_network.over(network, settings.CONSENT_NETWORK_PER_MINUTE):
+        return True
+    return decision.consent_id is not None and _per_consent_id.over(
+        decision.consent_id, settings.CONSENT_ID_PER_MINUTE
+    )
 
 
 def decide(
@@ -328,18 +347,24 @@ def records_of(consent_id: uuid.UUID) -> list[ConsentRecord]:
     return list(ConsentRecord.objects.filter(consent_id=consent_id).order_by("id"))
 
 
-def verify(records: list[ConsentRecord]) -> list[str]:
+def verify(records: list[ConsentRecord], consent_id: uuid.UUID | None = None) -> list[str]:
     """Problems with these records of one consent id (oldest first): empty when intact.
 
     Each record must fit its own hash, follow its predecessor's hash and match the hash
-    anchored for it in the audit log when it was recorded.
+    anchored for it in the audit log when it was recorded. And every record anchored in the
+    audit log for this consent id must still be there, unless its erasure is in the audit
+    log too (an erasure request, the retention sweep): a record deleted behind the
+    application's back, a withdrawal say, is found.
     """
+    if consent_id is None and records:
+        consent_id = records[0].consent_id
     problems = []
+    label = ConsentRecord._meta.label
     anchors = {
         entry.object_id: entry.detail.get("hash")
         for entry in AuditEntry.objects.filter(
             action="consent.recorded",
-            object_type=ConsentRecord._meta.label,
+            object_type=label,
             object_id__in=[str(r.pk) for r in records],
         )
     }
@@ -352,7 +377,39 @@ def verify(records: list[ConsentRecord]) -> list[str]:
         if previous is not None and rec.prev_hash != previous.hash:
             problems.append(f"record {rec.pk}: does not follow record {previous.pk}")
         previous = rec
+    if consent_id is not None:
+        problems.extend(_missing(consent_id, {str(r.pk) for r in records}))
     return problems
+
+
+def _missing(consent_id: uuid.UUID, present: set[str]) -> list[str]:
+    """Records of ``consent_id`` anchored in the audit log, gone, and not erased by it."""
+    from privacydesk.audit.services import subject_refs
+
+    label = ConsentRecord._meta.label
+    anchored = dict(
+        AuditEntry.objects.filter(
+            action="consent.recorded",
+            object_type=label,
+            subject_ref__in=subject_refs("visitor_id", str(consent_id)),
+        ).values_list("object_id", "id")
+    )
+    gone = {pk: entry for pk, entry in anchored.items() if pk not in present}
+    if not gone:
+        return []
+    erased: set[str] = set()
+    erasures = AuditEntry.objects.filter(
+        action="consent.erased", object_type=label, id__gt=min(gone.values())
+    ).values_list("detail", flat=True)
+    for detail in erasures.iterator():
+        erased.update(str(pk) for pk in (detail or {}).get("records", ()))
+        if erased >= gone.keys():
+            break
+    return [
+        f"record {pk}: in the audit log, but removed without an erasure"
+        for pk in sorted(gone, key=int)
+        if pk not in erased
+    ]
 
 
 def counts_by_kind() -> dict[str, int]:

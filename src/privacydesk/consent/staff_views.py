@@ -41,7 +41,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             context.update(
                 consent_id=consent_id,
                 records=records,
-                problems=services.verify(records),
+                problems=services.verify(records, consent_id),
                 valid=services.is_valid(records[-1]) if records else False,
             )
     return render(request, "consent/lookup.html", context)

@@ -65,8 +65,11 @@ def _decision(request: HttpRequest, data: dict) -> services.Decision:
 @embeddable
 @require_http_methods(["POST", "OPTIONS"])
 def decide(request: HttpRequest) -> HttpResponse:
-    """Record a decision; answer with the receipt the banner keeps in its cookie."""
+    """Record a decision; answer with the receipt the banner keeps in its cookie (429 and
+    nothing recorded for a flood from one network or for one consent id)."""
     decision = _decision(request, read_json(request, limit=MAX_BODY))
+    if services.flooded(decision, ip_address=client_address(request)):
+        return JsonResponse({"error": "flood"}, status=429, headers={"Retry-After": "60"})
     try:
         rec = services.decide(
             decision,

@@ -10,6 +10,9 @@ cross-origin request and every POST).
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 
@@ -79,7 +82,8 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 def read_json(request: HttpRequest, *, limit: int) -> dict:
     """The body as a JSON object: text/plain (what ``sendBeacon`` and simple requests send)
-    or application/json, UTF-8, at most ``limit`` bytes; :class:`BadInput` otherwise."""
+    or application/json, UTF-8, at most ``limit`` bytes, every string encodable as UTF-8;
+    :class:`BadInput` otherwise."""
     content_type = request.content_type or ""
     if content_type not in JSON_TYPES:
         raise BadInput(415, "text/plain or application/json only")
@@ -98,4 +102,33 @@ def read_json(request: HttpRequest, *, limit: int) -> dict:
         raise BadInput(400, "not JSON in UTF-8") from None
     if not isinstance(data, dict):
         raise BadInput(400, "a JSON object is expected")
+    if b"\\u" in raw and not encodable(data):
+        raise BadInput(400, "not JSON in UTF-8")  # a lone surrogate escape such as \ud800
     return data
+
+
+def encodable(value: object) -> bool:
+    """Every string in ``value`` (keys too) can be written as UTF-8: no lone surrogate, which
+    a JSON ``\\ud800`` escape yields from plain ASCII bytes and no database can store."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+class Window:
+    """Counts per key in the current minute (per web process; enough to stop one source)."""
+
+    def __init__(self) -> None:
+        self.minute = 0
+        self.counts: Counter = Counter()
+        self.lock = threading.Lock()
+
+    def over(self, key: object, limit: int) -> bool:
+        minute = int(time.monotonic() // 60)
+        with self.lock:
+            if minute != self.minute:
+                self.minute, self.counts = minute, Counter()
+            self.counts[key] += 1
+            return self.counts[key] > limit

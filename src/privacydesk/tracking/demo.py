@@ -22,7 +22,9 @@ from privacydesk.tracking.models import Delivery, Download
 
 DEMO_SITE = "https://demo.compjoeter.example"
 HISTORY_SITE = "https://www.demo.compjoeter.example"
-PAGES = ["/", "/diensten/", "/diensten/gegevensherstel/", "/downloads/", "/privacy/", "/contact/"]
+# Pages of the demo site that exist (``urls.py``): the history's visits go through them.
+PAGES = ["/", "/diensten/", "/downloads/", "/privacy/request/", "/privacy/", "/cookies/"]
+VISITOR_PAGES = ["/", "/diensten/", "/privacy/", "/cookies/"]
 AGENT = "Mozilla/5.0 (demo)"
 
 DOWNLOADS = [
@@ -79,14 +81,13 @@ def _consent_decisions() -> list[str]:
             decision, user_agent=AGENT, ip_address="192.0.2.10", origin=DEMO_SITE
         )
     visitor = made["accept_all"].consent_id
-    pages = ["/", "/diensten/", "/privacy/", "/cookies/"]
     events = [
         services.parse(
             {"c": str(visitor), "t": "pageview", "u": f"{DEMO_SITE}{path}"},
             ip_address="192.0.2.10",
             now=made["accept_all"].at,
         )
-        for path in pages
+        for path in VISITOR_PAGES
     ]
     stored = services.write([e for e in events if e is not None])
     return [f"Cookie consent: 3 demo decisions, {stored} page views of the visitor who accepted"]

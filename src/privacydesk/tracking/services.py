@@ -17,13 +17,12 @@ import re
 import threading
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -31,6 +30,7 @@ from privacydesk.audit.services import record as audit
 from privacydesk.audit.services import subject_ref
 from privacydesk.consent import services as consent
 from privacydesk.consent.addresses import stored_address
+from privacydesk.consent.web import Window
 from privacydesk.redaction import contains_personal_data
 from privacydesk.tracking.models import Event, Visitor
 
@@ -65,7 +65,7 @@ class Incoming:
 def clean_url(raw: str) -> tuple[str, str] | None:
     """(host, path with query) of an http(s) URL; query values holding personal data (e-mail
     addresses, phone numbers, IP addresses) are removed with their names, the fragment too."""
-    if not isinstance(raw, str) or len(raw) > MAX_URL:
+    if not isinstance(raw, str) or len(raw) > MAX_URL or not _utf8(raw):
         return None
     try:
         parts = urlsplit(raw.strip())
@@ -89,6 +89,15 @@ def clean_url(raw: str) -> tuple[str, str] | None:
     return site[:200], path[:500]
 
 
+def _utf8(text: str) -> bool:
+    """No lone surrogate (a JSON ``\\udc80`` escape): such text cannot be stored."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # Letters, a few digits and URL punctuation only: no e-mail address (no "@"), no phone number
 # or IP address (those need more digits), nothing encoded. Most paths are like this, and need
 # not go through the full search of ``redaction``.
@@ -100,23 +109,6 @@ def _personal(text: str) -> bool:
 
 
 # -- flood control ----------------------------------------------------------------------------
-class Window:
-    """Counts per key in the current minute (per web process; enough to stop one source)."""
-
-    def __init__(self) -> None:
-        self.minute = 0
-        self.counts: Counter = Counter()
-        self.lock = threading.Lock()
-
-    def over(self, key: object, limit: int) -> bool:
-        minute = int(time.monotonic() // 60)
-        with self.lock:
-            if minute != self.minute:
-                self.minute, self.counts = minute, Counter()
-            self.counts[key] += 1
-            return self.counts[key] > limit
-
-
 _per_visitor = Window()
 _per_address = Window()
 
@@ -296,7 +288,30 @@ class Queue:
 
     def flush(self) -> int:
         items = self.take()
-        return write(items) if items else 0
+        if not items:
+            return 0
+        try:
+            return write(items)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: nothing of this batch can be written now
+        except Exception:
+            # One event the database refuses must not cost the other visitors theirs.
+            return self._one_by_one(items)
+
+    @staticmethod
+    def _one_by_one(items: list[Incoming]) -> int:
+        import logging
+
+        written = refused = 0
+        for item in items:
+            try:
+                written += write([item])
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                refused += 1
+        logging.getLogger(__name__).warning("%d tracking events refused by the database", refused)
+        return written
 
     def _run(self) -> None:
         while True:

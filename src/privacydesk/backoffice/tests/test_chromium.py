@@ -29,6 +29,20 @@ def test_staff_home(pages, role, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_services_page(pages, db, lang):
+    """The demo site's services, reached from the public menu, at both widths."""
+    tab = pages.open(lang)
+    tab.goto("/" if lang == "nl" else "/en/")
+    name = {"nl": "Diensten", "en": "Services"}[lang]
+    tab.page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+    tab.page.wait_for_url("**/diensten/" if lang == "nl" else "**/en/services/")
+    path = tab.page.url.removeprefix(tab.base_url)
+    tab.check_with_axe(path, "public-services")
+    assert tab.page.get_by_role("heading", level=1).inner_text() == name
+    assert tab.page.locator("main").get_by_role("heading", level=2).count() == 3
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_outbox_and_a_message(pages, settings, lang):
     settings.EMAIL_BACKEND = "privacydesk.backoffice.outbox.OutboxBackend"
     send_mail(

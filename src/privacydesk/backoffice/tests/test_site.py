@@ -108,10 +108,22 @@ def test_run_serves_the_site_with_the_worker(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("path", "heading", "lang"),
+    [("/diensten/", "Diensten", "nl"), ("/en/services/", "Services", "en")],
+)
+def test_the_services_page_in_both_languages(client, db, path, heading, lang):
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<h1>{heading}</h1>" in page and f'<html lang="{lang}">' in page
+    assert client.get("/en/diensten/").status_code == 404  # each language its own path
+
+
+@pytest.mark.parametrize(
     ("prefix", "words"),
     [
-        ("", ("Downloads", "Nieuwsbrief", "Uw privacyrechten")),
-        ("/en", ("Downloads", "Newsletter", "Your privacy rights")),
+        ("", ("Diensten", "Downloads", "Nieuwsbrief", "Uw privacyrechten")),
+        ("/en", ("Services", "Downloads", "Newsletter", "Your privacy rights")),
     ],
 )
 def test_public_menu_lists_each_installed_apps_public_pages(client, db, prefix, words):
@@ -120,5 +132,6 @@ def test_public_menu_lists_each_installed_apps_public_pages(client, db, prefix, 
     for word in words:
         assert page.count(word) >= 2, word  # menu and home page
     assert f'href="{prefix}/newsletter/"' in page
+    assert f'href="{prefix}/{"services" if prefix else "diensten"}/"' in page
     assert f'href="{prefix}/downloads/"' in page
     assert f'href="{prefix}/privacy/request/"' in page

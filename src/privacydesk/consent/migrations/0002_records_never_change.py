@@ -1,8 +1,9 @@
 """Database triggers that refuse UPDATE of consent records (AVG art. 7(1): proof of consent).
 
 The ORM refuses too; this stops a raw statement. Rows are deleted only by erasure and the
-retention sweep (audited); a row changed or removed behind the application's back no longer
-matches the hash anchored for it in the audit log (``consent.services.verify``).
+retention sweep (audited); a row changed behind the application's back no longer matches the
+hash anchored for it in the audit log, and a row removed behind its back leaves that anchor
+without a record and without an erasure (``consent.services.verify``).
 """
 
 from django.db import migrations

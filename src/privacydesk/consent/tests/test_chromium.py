@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -207,6 +208,29 @@ def test_gpc_means_no_tracking(pages, transactional_db):
     assert network.tracking() == [] and not Event.objects.exists()
 
 
+def test_a_refused_decision_says_so(pages, transactional_db, settings):
+    """Beyond the flood limit the server answers 429 and records nothing; the banner stays
+    open and says the choice could not be saved."""
+    settings.CONSENT_NETWORK_PER_MINUTE = 1
+    tab = pages.open("nl")
+    page = tab.page
+    tab.goto("/")
+    page.wait_for_selector("#pd-consent")
+    button(tab, "Alles weigeren").click()
+    assert eventually(lambda: consent_cookie(tab.context))
+    page.get_by_role("link", name="Cookie-instellingen", exact=True).click()
+    with page.expect_response("**/consent/decide/") as answer:
+        button(tab, "Alles accepteren").click()
+    assert answer.value.status == 429
+    failed = page.locator(".pdc-failed")
+    failed.wait_for(state="visible")
+    assert "kon niet worden opgeslagen" in failed.inner_text()
+    assert page.locator("#pd-consent").is_visible()
+    assert consent_cookie(tab.context).split(".")[1] == "00"
+    assert list(ConsentRecord.objects.values_list("kind", flat=True)) == ["reject_all"]
+    tab.problems.clear()  # the refused request is what this test is about
+
+
 EMBED_PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>Klantsite</title></head>
 <body><h1>Klantsite</h1>
@@ -220,7 +244,9 @@ EMBED_PAGE = """<!doctype html>
 
 @pytest.fixture
 def other_site(tmp_path, settings):
-    """A tiny static site on a second loopback origin (its own port and host name)."""
+    """A tiny static site on a second loopback origin: its own port and its own host name
+    (127.0.0.1, where Privacydesk's live server is ``localhost``), so that a cookie of the
+    one is never taken for a cookie of the other."""
     root = tmp_path / "site"
     root.mkdir()
     (root / "marker.js").write_text("window.pdMarker = true;\n")
@@ -230,7 +256,7 @@ def other_site(tmp_path, settings):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    origin = f"http://localhost:{port}"
+    origin = f"http://127.0.0.1:{port}"
     settings.EMBED_ORIGINS = (origin,)
     yield root, origin
     server.shutdown()
@@ -247,8 +273,16 @@ def write_pages(root: Path, server: str) -> None:
     (root / "b.html").write_text(EMBED_PAGE.format(lang="nl", next="a.html", server=server))
 
 
+def embedding_cookie(context) -> dict:
+    """The banner's cookie, which must be the embedding site's and not Privacydesk's."""
+    cookies = [c for c in context.cookies() if c["name"] == "pd_consent"]
+    assert [c["domain"] for c in cookies] == ["127.0.0.1"], cookies
+    return cookies[0]
+
+
 def test_embedded_on_another_origin(pages, transactional_db, other_site, live_server):
     root, origin = other_site
+    assert urlsplit(live_server.url).hostname != urlsplit(origin).hostname  # another host
     write_pages(root, live_server.url)
     # Reject on one visit: nothing, across pages.
     tab = pages.open("nl")
@@ -260,8 +294,7 @@ def test_embedded_on_another_origin(pages, transactional_db, other_site, live_se
     assert not page.evaluate("window.pdMarker === true")
     button(tab, "Alles weigeren").click()
     assert eventually(lambda: consent_cookie(tab.context))
-    cookie = next(c for c in tab.context.cookies() if c["name"] == "pd_consent")
-    assert cookie["domain"] == "localhost"  # first-party cookie of the embedding site
+    embedding_cookie(tab.context)  # a first-party cookie of the embedding site
     page.click("#next")
     page.wait_for_load_state("networkidle")
     assert network.tracking() == [] and not page.evaluate("window.pdMarker === true")
@@ -292,12 +325,35 @@ def test_embedded_on_another_origin(pages, transactional_db, other_site, live_se
     page.get_by_role("link", name="Cookie-instellingen", exact=True).click()
     button(other, "Alles weigeren").click()
     assert eventually(lambda: consent_cookie(other.context).split(".")[1] == "00")
+    embedding_cookie(other.context)
     sent = len(network.tracking())
     page.click("#next")
     page.wait_for_load_state("networkidle")
     assert network.tracking()[sent:] == []
     assert not Event.objects.exists()
     other.problems.clear()
+
+    # Global Privacy Control on the embedding site: the banner says so, no tracking at all.
+    gpc = pages.open("nl")
+    gpc.context.add_init_script(GPC_SCRIPT)
+    gpc.context.set_extra_http_headers({"Accept-Language": "nl-NL", "Sec-GPC": "1"})
+    network = Network(gpc.context)
+    page = gpc.page
+    page.goto(f"{origin}/a.html")
+    page.wait_for_selector("#pd-consent")
+    assert "Global Privacy Control" in page.locator("#pdc-gpc").inner_text()
+    button(gpc, "Alles accepteren").click()
+    assert eventually(lambda: consent_cookie(gpc.context))
+    embedding_cookie(gpc.context)
+    page.click("#next")
+    page.wait_for_url("**/b.html")
+    page.wait_for_load_state("networkidle")
+    rec = ConsentRecord.objects.filter(gpc=True).get()
+    assert rec.analytics and not rec.tracking and rec.origin == origin
+    assert network.tracking() == [] and not Event.objects.exists()
+    assert not page.evaluate("window.pdMarker === true")
+    gpc.problems.clear()
+    pages.close()  # now, so that no last request of a page meets the database's teardown
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -110,6 +110,43 @@ def test_a_record_changed_behind_the_application_is_found(decide, db):
     assert problems and "does not match its hash" in problems[0]
 
 
+@pytest.mark.parametrize("which", ["newest", "first", "middle", "all"])
+def test_a_record_deleted_behind_the_application_is_found(decide, db, which):
+    cid = decide("accept_all").json()["id"]
+    decide("save", id=cid, analytics=True, tracking=True)
+    decide("reject_all", id=cid)  # the withdrawal someone would like to have never happened
+    records = services.records_of(uuid.UUID(cid))
+    assert services.verify(records) == []
+    gone = {
+        "newest": [records[-1].pk],
+        "first": [records[0].pk],
+        "middle": [records[1].pk],
+        "all": [r.pk for r in records],
+    }[which]
+    with connection.cursor() as cursor:  # no trigger refuses a DELETE: erasure needs it
+        cursor.execute(
+            f"DELETE FROM consent_consentrecord WHERE id IN ({', '.join(['%s'] * len(gone))})",
+            gone,
+        )
+    left = services.records_of(uuid.UUID(cid))
+    problems = services.verify(left, uuid.UUID(cid))
+    assert any(f"record {gone[-1]}: in the audit log, but removed" in p for p in problems)
+    if left:
+        assert services.verify(left) == problems  # the consent id is the records' own
+
+
+def test_erased_records_are_not_reported_missing(decide, db):
+    from privacydesk.policy import plans
+    from privacydesk.spine.registry import Subject
+
+    cid = decide("accept_all").json()["id"]
+    decide("reject_all", id=cid)
+    other = decide("accept_all").json()["id"]
+    plans.run("erase", [Subject("visitor_id", cid)], key="erase-1", actor="system:test")
+    assert services.verify([], uuid.UUID(cid)) == []
+    assert services.verify(services.records_of(uuid.UUID(other))) == []
+
+
 def test_a_stale_banner_is_shown_again(client, db):
     body = {"action": "accept_all", "version": "0" * 64, "lang": "nl"}
     response = client.post("/consent/decide/", json.dumps(body), content_type="text/plain")
@@ -159,6 +196,38 @@ def test_bad_decisions_are_4xx(client, db, body, content_type, status):
     response = client.post("/consent/decide/", body, content_type=content_type)
     assert response.status_code == status
     assert not ConsentRecord.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["lang", "version", "id", "note"])
+def test_a_lone_surrogate_is_refused(decide, db, field):
+    """``"\\ud800"`` is valid JSON in plain ASCII, but no text a database can store."""
+    response = decide("accept_all", **{field: "x\ud800"})
+    assert response.status_code == 400
+    assert not ConsentRecord.objects.exists()
+
+
+def test_a_flood_of_decisions_is_refused_and_nothing_is_kept(client, db, settings):
+    def post(ip, consent_id=""):
+        body = {"action": "accept_all", "version": services.banner_version(), "id": consent_id}
+        return client.post(
+            "/consent/decide/", json.dumps(body), content_type="text/plain", REMOTE_ADDR=ip
+        )
+
+    settings.CONSENT_NETWORK_PER_MINUTE = 3
+    statuses = [post(f"198.51.100.{n}").status_code for n in range(5)]  # one /24
+    assert statuses == [201] * 3 + [429] * 2
+    refused = post("198.51.100.200")
+    assert refused.json() == {"error": "flood"} and refused["Retry-After"] == "60"
+    assert ConsentRecord.objects.count() == 3
+    assert AuditEntry.objects.filter(action="consent.recorded").count() == 3
+    assert post("203.0.113.7").status_code == 201  # another network
+
+    settings.CONSENT_NETWORK_PER_MINUTE = 100
+    settings.CONSENT_ID_PER_MINUTE = 2
+    cid = str(ConsentRecord.objects.first().consent_id)
+    statuses = [post(f"192.0.2.{n}", cid).status_code for n in range(4)]  # one id, many hosts
+    assert statuses == [201] * 2 + [429] * 2
+    assert ConsentRecord.objects.filter(consent_id=cid).count() == 3
 
 
 def test_cors_only_for_allowed_origins(client, decide, db):

@@ -21,6 +21,18 @@ def test_lookup_shows_the_records_and_is_audited(staff_client, decide):
     assert entry.detail == {"records": 2}
 
 
+def test_lookup_says_when_records_were_removed(staff_client, decide):
+    from django.db import connection
+
+    consent_id = decide("accept_all").json()["id"]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentrecord")
+    page = staff_client("privacy_officer").get("/staff/consent/", {"id": consent_id})
+    page = page.content.decode()
+    assert 'id="consent-problems"' in page and 'id="consent-verified"' not in page
+    assert "verwijderd" in page
+
+
 @pytest.mark.parametrize("asked", ["nonsense", "x" * 5000, "%00", "0b3c3f3e-1d0f-4a57-9d1e"])
 def test_lookup_of_something_else_says_so(staff_client, db, asked):
     response = staff_client("admin").get("/staff/consent/", {"id": asked})

@@ -141,11 +141,23 @@ def test_stored_urls_hold_no_personal_data(send, consenting):
         (b"{not json", "text/plain", 400),
         (b"{}", "text/plain", 204),
         (b'{"c": [], "t": {}, "u": 1}', "text/plain", 204),
+        # Lone surrogates: plain ASCII bytes, valid JSON, text no database can store.
+        (b'{"t": "pageview", "u": "https://x.nl/?q=\\ud800"}', "text/plain", 400),
+        (b'{"t": "pageview", "u": "https://x.nl/\\udfff"}', "application/json", 400),
+        (b'{"t": "pageview", "u": "https://x.nl/", "r": "\\ud800"}', "text/plain", 400),
+        (b'{"t": "pageview", "u": "https://x.nl/", "\\udc80": 1}', "text/plain", 400),
     ],
 )
 def test_bad_input_is_4xx_or_silent(send, consenting, body, content_type, status):
+    body = body.replace(b'{"t"', f'{{"c": "{consenting}", "t"'.encode(), 1)
     assert send(body, content_type=content_type).status_code == status
     assert not Event.objects.exists()
+
+
+def test_an_escaped_surrogate_pair_is_text_like_any_other(send, consenting):
+    body = f'{{"c": "{consenting}", "t": "pageview", "u": "https://x.nl/?q=\\ud83d\\ude00"}}'
+    assert send(body.encode()).status_code == 202
+    assert Event.objects.get().path == "/?q=%F0%9F%98%80"
 
 
 def test_bad_events_are_dropped(send, consenting):
@@ -201,6 +213,43 @@ def test_queued_events_are_written_and_checked_again(send, consenting, decide, s
     decide("reject_all", id=other)  # withdrawn before its queued event was written
     assert services.flush() == 1
     assert set(Event.objects.values_list("visitor_id", flat=True)) == {uuid.UUID(consenting)}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"u": "https://www.example.nl/?q=\ud800"},
+        {"u": "https://www.example.nl/\ud800"},
+        {"t": "click", "x": "https://www.example.nl/\udfff"},
+    ],
+)
+def test_a_lone_surrogate_never_costs_others_their_events(consenting, decide, settings, bad):
+    """What reaches ``accept`` without the endpoint's check (another caller) is dropped, in
+    the request and in the queue."""
+    other = decide("accept_all").json()["id"]
+    for flush_ms in (0, 60_000):
+        settings.TRACKING_FLUSH_MS = flush_ms
+        services._queue.take()
+        ok = services.accept(pageview(other), user_agent=UA, gpc=False, ip_address="192.0.2.1")
+        status = services.accept(
+            {**pageview(consenting), **bad}, user_agent=UA, gpc=False, ip_address="192.0.2.1"
+        )
+        assert (ok, status) == (202, 204)
+        services.flush()
+    assert list(Event.objects.values_list("visitor_id", flat=True)) == [uuid.UUID(other)] * 2
+
+
+def test_an_event_the_database_refuses_does_not_lose_the_batch(consenting, decide, settings):
+    settings.TRACKING_FLUSH_MS = 60_000
+    services._queue.take()
+    other = decide("accept_all").json()["id"]
+    good = services.parse(pageview(other), ip_address="192.0.2.1", now=timezone.now())
+    bad = services.Incoming(**{**good.__dict__, "visitor": uuid.UUID(consenting),
+                               "path": "/\ud800"})  # fmt: skip
+    for event in (good, bad, good):
+        services._queue.items.append(event)
+    assert services.flush() == 2
+    assert Event.objects.filter(visitor_id=other).count() == 2
 
 
 def test_no_cookie_is_set_by_the_endpoints(send, consenting, client):
@@ -279,6 +328,16 @@ def test_an_answer_reused_by_a_process_never_stores_after_a_withdrawal(
     decide("reject_all", id=consenting)  # through this process: forgotten at once
     assert send(pageview(consenting)).status_code == 204
     assert not Event.objects.exists()
+
+
+def test_the_demo_visits_pages_that_exist(client, db):
+    from privacydesk.tracking import demo
+
+    demo.load(console=None)
+    visited = set(Event.objects.values_list("path", flat=True))
+    assert visited >= set(demo.VISITOR_PAGES) and visited <= set(demo.PAGES)
+    for path in sorted(visited):
+        assert client.get(path).status_code == 200, path
 
 
 def test_demo_records_load_once(db):

@@ -218,6 +218,12 @@ def test_bad_requests_are_4xx(client, two):
         content_type="application/x-www-form-urlencoded",
     )
     assert raw.status_code == 400 and "could not be read" in raw.content.decode()
+    surrogate = client.post(  # UTF-8 of a lone surrogate: Django reads it as U+FFFD
+        url,
+        b"name=%ED%A0%80&email=a%40b.nl&company=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert surrogate.status_code == 400 and "could not be read" in surrogate.content.decode()
     huge = client.post(url, {"name": "x" * 3_000_000, "email": "a@b.nl", "company": "c"})
     assert huge.status_code == 400
     assert client.put(url).status_code == 405
