@@ -51,6 +51,43 @@ def customer(db):
     return job, items
 
 
+def _newsletter():
+    from privacydesk.mailings.models import MailingList
+
+    return MailingList.objects.get_or_create(
+        slug="nieuwsbrief", defaults={"title_nl": "Nieuwsbrief", "title_en": "Newsletter"}
+    )[0]
+
+
+@pytest.fixture
+def subscriber(db):
+    """The customer on the real newsletter (soft opt-in), with a proof of it."""
+    from privacydesk.mailings import services as mailings
+
+    _newsletter()
+    return mailings.add_soft_opt_in("nieuwsbrief", CUSTOMER, source="invoice 2026-001", actor=ACTOR)
+
+
+def _never_mailed_again(address: str) -> None:
+    """The address is on the real suppression list (keyed hash) and cannot be re-added."""
+    from privacydesk.audit.services import subject_ref
+    from privacydesk.mailings import services as mailings
+    from privacydesk.mailings.models import Subscription, Suppression
+
+    _newsletter()
+    assert mailings.is_suppressed(address)
+    entry = Suppression.objects.get(ref=subject_ref("email", address))
+    assert address not in entry.ref and entry.reason in ("objected", "unsubscribed")
+    assert mailings.add_soft_opt_in("nieuwsbrief", address, source="x", actor=ACTOR) is None
+    mailings.request_signup(
+        "nieuwsbrief", address, form_url="f", text_shown="t", text_version="1", ip=None,
+        language="nl",
+    )  # fmt: skip
+    assert not Subscription.objects.filter(
+        email__iexact=address, state=Subscription.State.CONFIRMED
+    ).exists()
+
+
 @pytest.fixture
 def officer(db):
     return make_staff(PRIVACY_OFFICER)
@@ -175,8 +212,10 @@ def _text_hits(needle: str) -> set[str]:
 
 
 def test_erasure_shreds_suppresses_explains_and_leaves_only_legal_grounds(
-    customer, suppression, officer, django_capture_on_commit_callbacks
+    customer, subscriber, officer, django_capture_on_commit_callbacks
 ):
+    from privacydesk.mailings.models import ConsentProof, Subscription
+
     job, items = customer
     req = _new("erasure", language="en")
     with django_capture_on_commit_callbacks(execute=True):
@@ -187,7 +226,14 @@ def test_erasure_shreds_suppresses_explains_and_leaves_only_legal_grounds(
         assert item.state == VaultItem.State.ERASED and item.wrapped_key is None
     job.refresh_from_db()
     assert job.contact_email == ""
-    assert suppression.suppressed(CUSTOMER)  # marketing never adds the address again
+    # the newsletter: the subscription is erased, its proof kept (Art. 7(1)), and the
+    # address is on the real suppression list, so marketing never adds it again
+    assert not Subscription.objects.filter(pk=subscriber.pk).exists()
+    assert ConsentProof.objects.filter(email=CUSTOMER).exists()
+    statuses = {(s.plan.verb, s.source): s.status for s in services.steps(req)}
+    assert statuses[("erase", "mailings.Subscription")] == "done"
+    assert statuses[("object", "mailings.Suppression")] == "done"
+    _never_mailed_again(CUSTOMER)
     req.refresh_from_db()
     assert req.state == Request.State.ANSWERED
     # what is left is what a legal ground keeps: the request itself, the audit log
@@ -256,10 +302,36 @@ def test_objection_reaches_every_source_that_acts_on_it_even_without_rows(db, su
     services.carry_out(req, actor=ACTOR)
     steps = services.steps(req)
     # Every source with an objection verb has its step (the test's suppression list, and the
-    # apps' own, e.g. tracking's download profile), each done though it found no row.
-    assert ("tests.suppression", "done") in [(s.source, s.status) for s in steps]
+    # apps' own: the newsletter's, tracking's download profile), each done though it found
+    # no row.
+    done = [(s.source, s.status) for s in steps]
+    assert ("tests.suppression", "done") in done
+    assert ("mailings.Suppression", "done") in done
     assert {s.status for s in steps} == {"done"}
     assert suppression.suppressed(CUSTOMER)
+    _never_mailed_again(CUSTOMER)  # an address never held goes on the list all the same
+
+
+def test_objection_ends_the_newsletter_and_suppresses_the_address(subscriber):
+    from privacydesk.mailings.models import ConsentProof, Delivery, Subscription
+    from privacydesk.mailings.services import create_campaign, queue_campaign
+
+    req = _new("objection", language="en")
+    services.carry_out(req, actor=ACTOR)
+    subscriber.refresh_from_db()
+    assert subscriber.state == Subscription.State.UNSUBSCRIBED and subscriber.unsubscribed_at
+    assert not ConsentProof.objects.filter(email=CUSTOMER, ended_at__isnull=True).exists()
+    statuses = {s.source: (s.status, s.rows) for s in services.steps(req)}
+    # both newsletter sources have their step (whichever ran first ended the subscription)
+    assert statuses["mailings.Subscription"][0] == statuses["mailings.Suppression"][0] == "done"
+    assert statuses["mailings.Suppression"][1] == 1
+    _never_mailed_again(CUSTOMER)
+    campaign = create_campaign("nieuwsbrief", subject="Nieuws", markdown="Hallo", actor=ACTOR)
+    queue_campaign(campaign.pk, actor=ACTOR)
+    assert not Delivery.objects.filter(subscription__email=CUSTOMER).exists()
+    # the letter's promise holds
+    letter = list(_outbox_files())[-1]
+    assert "suppression list" in letter
 
 
 def test_restriction_marks_the_rows_and_shows_it(customer, staff_client):
