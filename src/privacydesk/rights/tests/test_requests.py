@@ -68,6 +68,34 @@ def subscriber(db):
     return mailings.add_soft_opt_in("nieuwsbrief", CUSTOMER, source="invoice 2026-001", actor=ACTOR)
 
 
+@pytest.fixture
+def visitor(db):
+    """A website visitor who accepted tracking, browsed three pages and gave the customer's
+    address in a gated download: their consent id."""
+    from privacydesk.consent import services as consent
+    from privacydesk.tracking import demo, downloads
+    from privacydesk.tracking.models import Download, Event
+
+    decision = consent.Decision(
+        action="accept_all", analytics=True, tracking=True, version=consent.banner_version(),
+        language="nl", gpc=False,
+    )  # fmt: skip
+    rec = consent.decide(
+        decision, user_agent="Firefox", ip_address="192.0.2.44", origin="https://www.example.nl"
+    )
+    demo._gated_downloads()
+    download = Download.objects.order_by("pk").first()
+    answers = {"name": "Piet Puk", "email": CUSTOMER.upper(), "company": "Puk BV"}
+    assert downloads.deliver(download, answers, visitor=rec.consent_id).profile is not None
+    now = timezone.now()
+    Event.objects.bulk_create(
+        Event(visitor_id=rec.consent_id, at=now, kind="pageview", site="www.example.nl",
+              path=f"/diensten/{i}/")
+        for i in range(3)
+    )  # fmt: skip
+    return rec.consent_id
+
+
 def _never_mailed_again(address: str) -> None:
     """The address is on the real suppression list (keyed hash) and cannot be re-added."""
     from privacydesk.audit.services import subject_ref
@@ -161,6 +189,35 @@ def test_access_package_has_every_source_with_activity_csvs_and_report(customer,
     letter = [m for m in mail.outbox] or []
     assert letter == []  # the outbox backend writes files, not mail.outbox
     assert AuditEntry.objects.filter(action="rights.letter_sent", detail__letter="access").exists()
+
+
+def test_a_request_by_address_finds_the_visitors_events_and_consent_through_the_profile(visitor):
+    from privacydesk.consent.models import ConsentRecord
+    from privacydesk.tracking.models import Delivery, Event, Profile, Visitor
+
+    req = _new("access")
+    services.carry_out(req, actor=ACTOR)
+    data = json.loads(_unzip(req)["data.json"])
+    held: dict[str, list[dict]] = {}
+    for record in data["records"]:
+        held.setdefault(record["source"], []).append(record["data"])
+    assert held["tracking.Profile"][0]["company"] == "Puk BV"
+    assert [v["id"] for v in held["tracking.Visitor"]] == [str(visitor)]
+    paths = sorted(e["path"] for e in held["tracking.Event"])
+    assert paths == [f"/diensten/{i}/" for i in range(3)]
+    assert [c["consent_id"] for c in held["consent.ConsentRecord"]] == [str(visitor)]
+    assert "tracking-Event.csv" in _unzip(req) and "consent-ConsentRecord.csv" in _unzip(req)
+
+    erasure = _new("erasure")
+    services.carry_out(erasure, actor=ACTOR)
+    done = {(s.plan.verb, s.source): s.status for s in services.steps(erasure)}
+    for label in ("tracking.Visitor", "tracking.Event", "consent.ConsentRecord"):
+        assert done[("erase", label)] == "done", label
+    assert not Visitor.objects.filter(pk=visitor).exists()
+    assert not Event.objects.filter(visitor_id=visitor).exists()
+    assert not ConsentRecord.objects.filter(consent_id=visitor).exists()
+    assert not Profile.objects.exists()
+    assert Delivery.objects.get().profile is None  # a count that names no one
 
 
 def test_a_source_that_raises_fails_the_package_loudly_and_a_retry_completes(customer, monkeypatch):
