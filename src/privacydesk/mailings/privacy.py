@@ -112,6 +112,7 @@ register(
         retention_field="ended_at",
         retention_filter={"ended_at__isnull": False},
         erasure="keep",
+        restrict_field="restricted",
         keep_reason=(
             "Art. 7(1) and 17(3)(b), (e) GDPR: the proof that mail sent under this consent "
             "was lawful, kept two years after the consent ended"

@@ -11,6 +11,10 @@ One plan per request (Art. 15-18 GDPR) or retention sweep (Art. 5(1)(e)), persis
    before anything changed. A step that raised is marked failed and the plan stops; running
    the plan again retries it and skips every finished step.
 
+An erasure restricts (Art. 18(1)(c), 17(3)) what it keeps, where the source declares a
+``restrict_field``: the rows a legal duty keeps (``keep``) and those a legal hold keeps are
+marked restricted, stored but not used.
+
 Access (``export``) reads, so its steps run again on every run and return the rows.
 Objection (``object``, Art. 21) has a step for every source that acts on an objection
 (``registry.handles_objection``), and only for those, even where it found no row: a
@@ -186,7 +190,8 @@ def execute(
     subjects = list(subjects)
     result = PlanRun(plan)
     for step in plan.steps.order_by("position"):
-        if step.status in _FINAL and plan.verb != Plan.Verb.EXPORT:
+        kept_unmarked = plan.verb == Plan.Verb.ERASE and step.finished_at is None
+        if step.status in _FINAL and plan.verb != Plan.Verb.EXPORT and not kept_unmarked:
             continue
         src = registry.source(step.source)
         try:
@@ -194,8 +199,12 @@ def execute(
                 keys, held = _still_free(plan, step)
                 if plan.verb == Plan.Verb.OBJECT:
                     outcome = registry.object_to(src, subjects, keys)
+                elif step.status == PlanStep.Status.KEPT:
+                    outcome = src.restrict(keys) if keys else 0  # a legal duty keeps them
                 else:
                     outcome = _act(plan.verb, src, keys, changes or {}, rectified) if keys else 0
+                if plan.verb == Plan.Verb.ERASE and held:
+                    src.restrict(held)  # a legal hold keeps them: stored, not used
                 rows = len(outcome) if isinstance(outcome, list) else outcome
                 status = step.status if step.status in _FINAL else PlanStep.Status.DONE
                 if not keys and held:

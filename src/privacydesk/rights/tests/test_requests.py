@@ -96,6 +96,25 @@ def visitor(db):
     return rec.consent_id
 
 
+@pytest.fixture
+def crm_customer(db):
+    """The customer in the CRM: a contact with an interaction and an invoice."""
+    from decimal import Decimal
+
+    from privacydesk.crm.models import Contact, Interaction, Invoice
+
+    contact = Contact.objects.create(
+        name="Piet Puk", email=CUSTOMER, last_contact_on=timezone.localdate()
+    )
+    Interaction.objects.create(contact=contact, kind="call", date=timezone.localdate(), text="Hi")
+    invoice = Invoice.objects.create(
+        number="2026-001", date=timezone.localdate(), contact=contact, customer_name="Piet Puk",
+        customer_email=CUSTOMER, amount_excl_vat=Decimal("100.00"), vat_amount=Decimal("21.00"),
+        amount_incl_vat=Decimal("121.00"),
+    )  # fmt: skip
+    return contact, invoice
+
+
 def _never_mailed_again(address: str) -> None:
     """The address is on the real suppression list (keyed hash) and cannot be re-added."""
     from privacydesk.audit.services import subject_ref
@@ -321,7 +340,7 @@ def _outbox_files():
 
 
 def test_held_rows_are_kept_and_explained(customer):
-    _job, items = customer
+    job, items = customer
     holds.place(reason="civil case 2026/17", actor=ACTOR, subject=Subject("email", CUSTOMER))
     req = _new("erasure")
     services.carry_out(req, actor=ACTOR)
@@ -330,6 +349,27 @@ def test_held_rows_are_kept_and_explained(customer):
         assert item.state != VaultItem.State.ERASED
     kept = services.kept_explained(req)
     assert any(k["why"] == "hold" and k["source"] == "vault.VaultItem" for k in kept)
+    job.refresh_from_db()
+    assert job.restricted  # kept for the hold only: stored, not used (Art. 18)
+
+
+def test_what_an_erasure_keeps_by_a_legal_duty_is_restricted(crm_customer, subscriber):
+    from privacydesk.crm.models import Contact, Invoice
+    from privacydesk.mailings.models import ConsentProof
+
+    contact, invoice = crm_customer
+    req = _new("erasure")
+    services.carry_out(req, actor=ACTOR)
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    invoice = Invoice.objects.get(pk=invoice.pk)  # kept seven years, for the tax authority
+    assert invoice.restricted and invoice.customer_email == CUSTOMER
+    proof = ConsentProof.objects.get(email=CUSTOMER)  # kept as the consent's evidence
+    assert proof.restricted
+    statuses = {(s.plan.verb, s.source): (s.status, s.rows) for s in services.steps(req)}
+    assert statuses[("erase", "crm.Invoice")] == ("kept", 1)
+    assert statuses[("erase", "mailings.ConsentProof")] == ("kept", 1)
+    kept = {k["source"] for k in services.kept_explained(req)}
+    assert {"crm.Invoice", "mailings.ConsentProof"} <= kept
 
 
 def test_interrupted_erasure_is_resumed_by_the_worker(customer, monkeypatch):
@@ -403,6 +443,29 @@ def test_restriction_marks_the_rows_and_shows_it(customer, staff_client):
     # and on the vault's own pages that show the job
     for path in ("/staff/vault/jobs/", f"/staff/vault/jobs/{job.pk}/"):
         assert "beperkt (art. 18): alleen opslag" in client.get(path).content.decode(), path
+
+
+def test_a_restricted_crm_customer_is_marked_and_not_offered_to_the_newsletter(
+    crm_customer, staff_client
+):
+    from privacydesk.crm import newsletter
+    from privacydesk.mailings.models import Subscription
+
+    contact, invoice = crm_customer
+    _newsletter()
+    req = _new("restriction")
+    services.carry_out(req, actor=ACTOR)
+    contact.refresh_from_db()
+    invoice.refresh_from_db()
+    assert contact.restricted and invoice.restricted
+    inventory = registry.source("crm.Interaction").inventory([str(contact.interactions.get().pk)])
+    assert inventory["restricted"] == 1  # through its contact
+    outcome = newsletter.soft_opt_in(contact, invoice, source="crm test", actor=ACTOR)
+    assert outcome == newsletter.RESTRICTED
+    assert not Subscription.objects.filter(email=CUSTOMER).exists()
+    page = staff_client("sales").get(f"/staff/crm/contacts/{contact.pk}/").content.decode()
+    assert 'id="crm-contact-restricted"' in page and "alleen opslag" in page
+    assert 'id="crm-newsletter-restricted"' in page and 'id="crm-newsletter-add"' not in page
 
 
 def test_rectification_writes_through_the_registry_and_audits_references(customer, settings):
