@@ -65,7 +65,7 @@ register(
         model="tracking.Profile",
         activity="website_tracking",
         fields=("visitor", *PROFILE_FIELDS, "created_at", "updated_at"),
-        lookups={"email": "email__iexact", "phone": "phone"},
+        lookups={"email": "email__ieq", "phone": "phone"},
         parent="tracking.Visitor",
         parent_field="visitor",
         retention_field="updated_at",
