@@ -471,6 +471,7 @@ NOTES = {
     newsletter.SUPPRESSED: lambda: _("on the suppression list, not subscribed"),
     newsletter.UNSUBSCRIBED: lambda: _("unsubscribed from the newsletter earlier, not subscribed"),
     newsletter.UNMAILABLE: lambda: _("the newsletter cannot be sent to this address"),
+    newsletter.RESTRICTED: lambda: _("restricted (Art. 18 GDPR): stored only, not subscribed"),
 }
 
 

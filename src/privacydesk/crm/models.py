@@ -88,6 +88,8 @@ class Contact(models.Model):
     search_text = models.TextField(editable=False, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    #: Art. 18 (a restriction request): stored, not used; never offered to the newsletter.
+    restricted = models.BooleanField(_("restricted"), default=False, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -176,6 +178,9 @@ class Invoice(models.Model):
     amount_incl_vat = models.DecimalField(_("amount incl. VAT"), max_digits=12, decimal_places=2)
     paid = models.BooleanField(_("paid"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    #: Art. 18: kept for the tax authority only, not used otherwise (set when the customer's
+    #: erasure or restriction request found it).
+    restricted = models.BooleanField(_("restricted"), default=False, editable=False)
 
     class Meta:
         ordering = ["-date", "-number"]

@@ -52,6 +52,7 @@ UNSUBSCRIBED = "unsubscribed"
 NOT_CUSTOMER = "not_customer"
 NO_LIST = "no_list"
 UNMAILABLE = "unmailable"
+RESTRICTED = "restricted"
 
 
 def available() -> bool:
@@ -122,9 +123,10 @@ def soft_opt_in(
 ) -> str:
     """Put ``contact`` on the public list (or ``mailing_list``) under the soft opt-in; returns
     the outcome (``SUBSCRIBED``, ``ALREADY``, ``SUPPRESSED``, ``UNSUBSCRIBED``,
-    ``NOT_CUSTOMER``, ``NO_LIST`` or ``UNMAILABLE``). The suppression list is asked first: a
-    suppressed address is not to be approached at all, customer or not. The subscription and
-    its proof are audited by the newsletter (``mailings.soft_opt_in``)."""
+    ``NOT_CUSTOMER``, ``NO_LIST``, ``UNMAILABLE`` or ``RESTRICTED``). The suppression list is
+    asked first: a suppressed address is not to be approached at all, customer or not. A
+    contact restricted by a data-subject request (Art. 18) is stored, not used: not offered.
+    The subscription and its proof are audited by the newsletter (``mailings.soft_opt_in``)."""
     from privacydesk.mailings import services as mailings
     from privacydesk.mailings.models import Subscription
 
@@ -137,6 +139,8 @@ def soft_opt_in(
         return UNMAILABLE
     if mailings.is_suppressed(address):
         return SUPPRESSED
+    if contact.restricted:
+        return RESTRICTED
     if invoice is None:
         return NOT_CUSTOMER
     existing = Subscription.objects.filter(mailing_list=mailing_list, email=address).first()
@@ -174,6 +178,7 @@ class Section:
     list_missing: bool = False
     on_public_list: bool = False
     signup_url: str = ""
+    restricted: bool = False
 
     @property
     def may_add(self) -> bool:
@@ -181,6 +186,7 @@ class Section:
         return bool(
             self.invoice
             and not self.suppressed
+            and not self.restricted
             and not self.list_missing
             and not self.on_public_list
         )
@@ -200,6 +206,7 @@ def section_for(contact: Contact, *, invoices: list[Invoice], user, lang: str) -
     section = Section(
         subscriptions=[(s, s.mailing_list.title(lang)) for s in subscriptions],
         suppressed=mailings.is_suppressed(contact.email),
+        restricted=contact.restricted,
         invoice=latest,
         list_title=mailing_list.title(lang) if mailing_list else public_list_slug(),
         list_missing=mailing_list is None,

@@ -9,7 +9,10 @@
   GDPR, art. 52 AWR). It carries the customer as invoiced, so it stays complete when the
   contact is erased. Its retention (seven years after the end of the invoice's year, activity
   ``invoicing``) is applied by the sweep, which removes a kept row once its term has passed
-  (``ModelData.expire``), except invoices under a legal hold.
+  (``ModelData.expire``), except invoices under a legal hold. An erasure request marks the
+  invoices it keeps restricted (Art. 18(1)(c) with 17(3)(b): kept for the tax authority only).
+- A restriction request (Art. 18) marks the contact (its interactions through it) and its
+  invoices; a restricted contact is never offered to the newsletter (``newsletter.py``).
 - ``crm.Organisation`` is exempt: companies and government bodies, not people.
 """
 
@@ -38,6 +41,7 @@ register(
         retention_field="last_contact_on",
         retention_filter={"invoices__isnull": True},
         erasure="delete",
+        restrict_field="restricted",
         rectifiable=("name", "email", "phone", "function"),
         exporter=lambda contact: _export_contact(contact),
     ),
@@ -50,6 +54,7 @@ register(
         retention_field="contact__last_contact_on",
         retention_filter={"contact__invoices__isnull": True},
         erasure="delete",
+        restrict_field="contact__restricted",
         rectifiable=("text",),
     ),
     ModelData(
@@ -73,6 +78,7 @@ register(
             "fiscal record: kept seven years after the end of the invoice's year "
             "(art. 52 Algemene wet inzake rijksbelastingen; Art. 17(3)(b) GDPR)"
         ),
+        restrict_field="restricted",
         rectifiable=("customer_email",),
         exporter=lambda invoice: _export_invoice(invoice),
     ),

@@ -252,6 +252,10 @@ _SOFT_OPT_IN_MESSAGES = {
         messages.ERROR,
         lambda: _("Not added: the newsletter cannot be sent to this address."),
     ),
+    newsletter.RESTRICTED: (
+        messages.ERROR,
+        lambda: _("Not added: the contact's data are restricted (Art. 18 GDPR), stored only."),
+    ),
 }
 
 

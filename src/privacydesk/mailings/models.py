@@ -107,6 +107,8 @@ class ConsentProof(models.Model):
         _("IP address at confirmation (truncated)"), max_length=45, blank=True
     )
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    #: Art. 18: kept as evidence only (after an erasure or a restriction request).
+    restricted = models.BooleanField(_("restricted"), default=False)
 
     class Meta:
         verbose_name = _("proof of consent")

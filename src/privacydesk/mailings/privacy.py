@@ -9,11 +9,28 @@
   (Art. 21(2), (3)) or an unsubscription stays honoured after everything else about the person
   is gone. Found under every pseudonym key and linked reference, so an access request shows
   it.
+- An objection (Art. 21) through a data-subject request, and the objection that follows every
+  erasure, reach the newsletter through the ``object`` verb: the person's subscriptions end
+  at once (an erasure has deleted them before) and every address the request names goes on
+  the suppression list (reason ``objected``), also when no row about it was ever held.
 """
 
 from django.db.models import Q
 
 from privacydesk.spine.registry import ModelData, exempt, register
+
+
+def _end_subscriptions(subjects, rows) -> int:
+    from privacydesk.mailings.services import end_on_objection
+
+    return end_on_objection(rows, actor="system:objection")
+
+
+def _suppress_addresses(subjects, rows) -> int:
+    from privacydesk.mailings.services import suppress_objected
+
+    addresses = [s.value for s in subjects if s.kind == "email"]
+    return suppress_objected(addresses, actor="system:objection")
 
 
 def _suppressed(value: str) -> Q:
@@ -53,6 +70,7 @@ register(
         erasure="delete",
         restrict_field="restricted",
         rectifiable=("email", "name"),
+        objector=_end_subscriptions,
     ),
     ModelData(
         model="mailings.Delivery",
@@ -94,6 +112,7 @@ register(
         retention_field="ended_at",
         retention_filter={"ended_at__isnull": False},
         erasure="keep",
+        restrict_field="restricted",
         keep_reason=(
             "Art. 7(1) and 17(3)(b), (e) GDPR: the proof that mail sent under this consent "
             "was lawful, kept two years after the consent ended"
@@ -111,6 +130,7 @@ register(
             "Art. 21(3) and 17(3)(b) GDPR, Telecommunicatiewet art. 11.7: a keyed hash of an "
             "address that objected, unsubscribed or bounced, so that it is never mailed again"
         ),
+        objector=_suppress_addresses,
     ),
 )
 exempt("mailings.MailingList", "list titles and the company's sender name; no data subject")

@@ -121,26 +121,66 @@ def suppress(email: str, *, reason: str, actor: str) -> None:
     ref = subject_ref("email", address)
     Suppression.objects.get_or_create(ref=ref, defaults={"reason": reason, "actor": actor})
     now = timezone.now()
-    subscriptions = Subscription.objects.filter(email=address)
-    ended = list(
-        subscriptions.exclude(state=Subscription.State.UNSUBSCRIBED).values_list("pk", flat=True)
-    )
-    subscriptions.filter(pk__in=ended).update(
-        state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now
-    )
+    ended = _end(Subscription.objects.filter(email=address), now)
     ConsentProof.objects.filter(email=address, ended_at__isnull=True).update(ended_at=now)
-    Delivery.objects.filter(
-        subscription__email=address,
-        state__in=[Delivery.State.QUEUED, Delivery.State.CLAIMED],
-    ).update(state=Delivery.State.SKIPPED, claim_token="")
     record(
         actor=actor,
         action="mailings.suppressed",
         object_type="mailings.suppression",
         object_id=ref,
         subject=ref,
-        detail={"reason": reason, "subscriptions_ended": len(ended)},
+        detail={"reason": reason, "subscriptions_ended": ended},
     )
+
+
+def _end(subscriptions, now) -> int:
+    """End these subscriptions (unsubscribed now) and skip what is queued for them."""
+    ended = list(
+        subscriptions.exclude(state=Subscription.State.UNSUBSCRIBED).values_list("pk", flat=True)
+    )
+    Subscription.objects.filter(pk__in=ended).update(
+        state=Subscription.State.UNSUBSCRIBED, unsubscribed_at=now
+    )
+    ConsentProof.objects.filter(subscription_id__in=ended, ended_at__isnull=True).update(
+        ended_at=now
+    )
+    Delivery.objects.filter(
+        subscription_id__in=list(subscriptions.values_list("pk", flat=True)),
+        state__in=[Delivery.State.QUEUED, Delivery.State.CLAIMED],
+    ).update(state=Delivery.State.SKIPPED, claim_token="")
+    return len(ended)
+
+
+# -- objection (Art. 21), through a data-subject request -----------------------------------------
+@transaction.atomic
+def end_on_objection(subscriptions, *, actor: str) -> int:
+    """An objection (Art. 21(2), (3)) found these subscriptions: each ends at once (state
+    unsubscribed, its proof's consent ended, nothing queued for it sent). Returns how many
+    were still running."""
+    ended = _end(subscriptions, timezone.now())
+    if ended:
+        record(
+            actor=actor,
+            action="mailings.ended_on_objection",
+            object_type=Subscription._meta.label,
+            detail={"subscriptions_ended": ended},
+        )
+    return ended
+
+
+def suppress_objected(addresses, *, actor: str) -> int:
+    """An objection or an erasure named these addresses: each goes on the suppression list
+    (reason ``objected``; kept as it was when already there), so it is never mailed, signed
+    up or soft-opted-in again. Returns how many addresses are on the list for it."""
+    count = 0
+    for value in addresses:
+        try:
+            address = normalise_email(value)
+        except InvalidAddress:
+            continue  # not an address anyone could mail
+        suppress(address, reason=Suppression.Reason.OBJECTED, actor=actor)
+        count += 1
+    return count
 
 
 # -- proof and tokens --------------------------------------------------------------------------

@@ -15,6 +15,10 @@ A source whose *find* raises stops the plan before anything acts: the plan is st
 failed step for that source (position 0, the find phase), so the request shows which source
 failed, and :class:`StepFailed` is raised. Running the plan again redoes the whole find phase.
 
+An erasure restricts (Art. 18(1)(c), 17(3)) what it keeps, where the source declares a
+``restrict_field``: the rows a legal duty keeps (``keep``) and those a legal hold keeps are
+marked restricted, stored but not used.
+
 Access (``export``) reads, so its steps run again on every run and return the rows.
 Objection (``object``, Art. 21) has a step for every source that acts on an objection
 (``registry.handles_objection``), and only for those, even where it found no row: a
@@ -268,7 +272,8 @@ def execute(
     subjects = list(subjects)
     result = PlanRun(plan)
     for step in plan.steps.order_by("position"):
-        if step.status in _FINAL and plan.verb != Plan.Verb.EXPORT:
+        kept_unmarked = plan.verb == Plan.Verb.ERASE and step.finished_at is None
+        if step.status in _FINAL and plan.verb != Plan.Verb.EXPORT and not kept_unmarked:
             continue
         src = registry.source(step.source)
         try:
@@ -276,8 +281,12 @@ def execute(
                 keys, held = _still_free(plan, step)
                 if plan.verb == Plan.Verb.OBJECT:
                     outcome = registry.object_to(src, subjects, keys)
+                elif step.status == PlanStep.Status.KEPT:
+                    outcome = src.restrict(keys) if keys else 0  # a legal duty keeps them
                 else:
                     outcome = _act(plan.verb, src, keys, changes or {}, rectified) if keys else 0
+                if plan.verb == Plan.Verb.ERASE and held:
+                    src.restrict(held)  # a legal hold keeps them: stored, not used
                 rows = len(outcome) if isinstance(outcome, list) else outcome
                 status = step.status if step.status in _FINAL else PlanStep.Status.DONE
                 if not keys and held:

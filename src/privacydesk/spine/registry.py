@@ -17,6 +17,10 @@ before anything changed (so no step can lose another's rows):
   (Art. 15(1)(b)). ``keep`` (a legal duty to keep) holds against a request's erasure only:
   when the retention that duty sets has passed, ``expire`` removes the rows (invoices after
   their fiscal term). A source without ``expire`` is expired by its ``erase``;
+- ``revealed(keys)`` (optional): further identifiers of the same person that the found rows
+  hold (a download profile found by e-mail address names its visitor's consent id). The find
+  phase then looks for those too, so a request by e-mail address also finds the visitor, their
+  events and their consent records, which know no address;
 - ``on_hold(keys, held, actor=...)`` is told when a legal hold starts or stops covering rows;
 - ``object(subjects, keys)`` (Art. 21, and after an erasure): stop processing for marketing
   and profiling for good. A marketing source puts the identifiers on its suppression list
@@ -111,6 +115,14 @@ def expire(src: Source, keys: Sequence[Key]) -> int:
     return src.erase(keys)
 
 
+def revealed(src: Source, keys: Sequence[Key]) -> list[Subject]:
+    """Identifiers of the same person that ``src``'s rows ``keys`` hold (none by default)."""
+    reveal = getattr(src, "revealed", None)
+    if not keys or not callable(reveal):
+        return []
+    return list(reveal(keys))
+
+
 def provided_fields(src: Source) -> tuple[str, ...] | None:
     """The fields the data subject provided (Art. 20); None: every exported field."""
     return getattr(src, "provided", None)
@@ -142,7 +154,10 @@ class ModelData:
     ``object`` verb (Art. 21): called with the request's identifiers and this model's rows
     about them (possibly none), it stops marketing or profiling for good and returns how many
     rows or entries it changed. ``provided`` names the fields the person provided themselves
-    (portability, Art. 20); unset means every exported field. ``identifiers`` names
+    (portability, Art. 20); unset means every exported field. ``reveals`` maps a subject
+    kind to a field whose values are further identifiers of the person the rows are about
+    (``{"visitor_id": "visitor_id"}``): the find phase looks for those as well
+    (:func:`find_all`). ``identifiers`` names
     the field that holds each kind of identifier, where the lookups do not say it plainly; a
     corrected identifier is written there.
     """
@@ -166,6 +181,7 @@ class ModelData:
     hold_hook: Callable[[models.QuerySet, bool, str], None] | None = None
     objector: Callable[[Sequence[Subject], models.QuerySet], int] | None = None
     provided: tuple[str, ...] | None = None
+    reveals: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.erasure == "anonymise" and not self.anonymised:
@@ -222,6 +238,16 @@ class ModelData:
             values = rows.values_list(f"{self.parent_field}_id", flat=True)
             found.update(str(v) for v in values if v is not None)
         return sorted(found)
+
+    def revealed(self, keys: Sequence[Key]) -> list[Subject]:
+        """The identifiers named in ``reveals`` that these rows hold."""
+        found: set[Subject] = set()
+        for kind, field_name in (self.reveals or {}).items():
+            for rows in self._each_batch(keys):
+                for value in rows.values_list(field_name, flat=True):
+                    if value is not None and str(value).strip():
+                        found.add(Subject(kind, str(value)))
+        return sorted(found, key=lambda s: (s.kind, s.value))
 
     def identifier_fields(self) -> dict[str, str]:
         """The model's own field that holds each kind of identifier (rectified with it)."""
@@ -422,15 +448,26 @@ def source(label: str) -> Source:
 
 
 def find_all(subjects: Iterable[Subject]) -> dict[str, list[Key]]:
-    """The find phase: every source's keys for these subjects, parents resolved first."""
+    """The find phase: every source's keys for these subjects, parents resolved first.
+
+    Identifiers the found rows reveal (``revealed``: the consent id of a download profile
+    found by e-mail address) are looked for in a further pass, until no new one turns up."""
     found: dict[str, set[Key]] = {}
-    subjects = list(subjects)
-    for src in sources():
-        keys: set[Key] = set()
-        parents = {label: sorted(k) for label, k in found.items()}
-        for subject in subjects:
-            keys.update(src.find(subject, parents))
-        found[src.label] = keys
+    ordered = sources()
+    pending = list(dict.fromkeys(subjects))
+    seen = set(pending)
+    while pending:
+        for src in ordered:
+            parents = {label: sorted(k) for label, k in found.items()}
+            keys = found.setdefault(src.label, set())
+            for subject in pending:
+                keys.update(src.find(subject, parents))
+        pending = []
+        for src in ordered:
+            for subject in revealed(src, sorted(found[src.label])):
+                if subject not in seen:
+                    seen.add(subject)
+                    pending.append(subject)
     return {label: sorted(keys) for label, keys in found.items() if keys}
 
 

@@ -16,6 +16,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -132,6 +133,8 @@ class Profile(models.Model):
         verbose_name = _("download profile")
         verbose_name_plural = _("download profiles")
         default_permissions = ("view",)
+        # A data-subject request finds a profile by address (``email__ieq``, any case).
+        indexes = [models.Index(Lower("email"), name="tracking_profile_email_lower")]
 
     def __str__(self) -> str:
         return f"profile {self.pk}"

@@ -6,10 +6,12 @@ erases both at once (``services.on_decision``), and with the visitor its downloa
 
 The download profile (what a consenting visitor answered in download forms, the data category
 ``download_profile`` of the same activity) is found by the consent id and by the e-mail
-address and phone number it holds; it goes a year after its last answer, at once on "Not you?",
-and on an objection (Art. 21: no profiling for commercial content). The downloads a profile
-names are unlinked when it goes (they stay as counts that name no one). Gated downloads
-themselves are content staff upload.
+address and phone number it holds. It reveals its visitor's consent id (``reveals``), so a
+request by e-mail address or phone number also finds the visitor, their events and their
+consent records (consent app), in the access package and in the erasure. It goes a year
+after its last answer, at once on "Not you?", and on an objection (Art. 21: no profiling for
+commercial content). The downloads a profile names are unlinked when it goes (they stay as
+counts that name no one). Gated downloads themselves are content staff upload.
 """
 
 from privacydesk.audit.services import record
@@ -63,13 +65,14 @@ register(
         model="tracking.Profile",
         activity="website_tracking",
         fields=("visitor", *PROFILE_FIELDS, "created_at", "updated_at"),
-        lookups={"email": "email__iexact", "phone": "phone"},
+        lookups={"email": "email__ieq", "phone": "phone"},
         parent="tracking.Visitor",
         parent_field="visitor",
         retention_field="updated_at",
         rectifiable=PROFILE_FIELDS,
         provided=PROFILE_FIELDS,
         objector=_object_to_profiling,
+        reveals={"visitor_id": "visitor_id"},
     ),
     VisitorData(
         model="tracking.Delivery",

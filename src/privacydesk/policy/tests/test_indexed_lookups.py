@@ -21,7 +21,7 @@ from privacydesk.vault.models import RecoveryJob
 
 pytestmark = pytest.mark.django_db
 
-INDEXED = {"vault.RecoveryJob", "crm.Contact", "crm.Invoice"}
+INDEXED = {"vault.RecoveryJob", "crm.Contact", "crm.Invoice", "tracking.Profile"}
 
 
 def _indexed_sources() -> dict:

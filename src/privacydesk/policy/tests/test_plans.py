@@ -272,7 +272,9 @@ def test_an_interrupted_erasure_resumes_where_it_stopped(customer, staff_member,
     assert Plan.objects.get(key="rights-request:7").finished_at is not None
     audited = AuditEntry.objects.filter(action__startswith="plan.erase", object_id=str(plan.pk))
     assert audited.filter(action="plan.erase.step_failed").count() == 1
-    assert audited.filter(action="plan.erase").count() == len(attempts)
+    # every step that ran once is audited once (kept rows too: they are marked restricted)
+    ran = sum(1 for s in done.steps if s.finished_at)
+    assert audited.filter(action="plan.erase").count() == ran
 
 
 def test_restriction_is_stored_and_enforced(customer, tmp_path):

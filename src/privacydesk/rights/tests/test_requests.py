@@ -52,6 +52,90 @@ def customer(db):
     return job, items
 
 
+def _newsletter():
+    from privacydesk.mailings.models import MailingList
+
+    return MailingList.objects.get_or_create(
+        slug="nieuwsbrief", defaults={"title_nl": "Nieuwsbrief", "title_en": "Newsletter"}
+    )[0]
+
+
+@pytest.fixture
+def subscriber(db):
+    """The customer on the real newsletter (soft opt-in), with a proof of it."""
+    from privacydesk.mailings import services as mailings
+
+    _newsletter()
+    return mailings.add_soft_opt_in("nieuwsbrief", CUSTOMER, source="invoice 2026-001", actor=ACTOR)
+
+
+@pytest.fixture
+def visitor(db):
+    """A website visitor who accepted tracking, browsed three pages and gave the customer's
+    address in a gated download: their consent id."""
+    from privacydesk.consent import services as consent
+    from privacydesk.tracking import demo, downloads
+    from privacydesk.tracking.models import Download, Event
+
+    decision = consent.Decision(
+        action="accept_all", analytics=True, tracking=True, version=consent.banner_version(),
+        language="nl", gpc=False,
+    )  # fmt: skip
+    rec = consent.decide(
+        decision, user_agent="Firefox", ip_address="192.0.2.44", origin="https://www.example.nl"
+    )
+    demo._gated_downloads()
+    download = Download.objects.order_by("pk").first()
+    answers = {"name": "Piet Puk", "email": CUSTOMER.upper(), "company": "Puk BV"}
+    assert downloads.deliver(download, answers, visitor=rec.consent_id).profile is not None
+    now = timezone.now()
+    Event.objects.bulk_create(
+        Event(visitor_id=rec.consent_id, at=now, kind="pageview", site="www.example.nl",
+              path=f"/diensten/{i}/")
+        for i in range(3)
+    )  # fmt: skip
+    return rec.consent_id
+
+
+@pytest.fixture
+def crm_customer(db):
+    """The customer in the CRM: a contact with an interaction and an invoice."""
+    from decimal import Decimal
+
+    from privacydesk.crm.models import Contact, Interaction, Invoice
+
+    contact = Contact.objects.create(
+        name="Piet Puk", email=CUSTOMER, last_contact_on=timezone.localdate()
+    )
+    Interaction.objects.create(contact=contact, kind="call", date=timezone.localdate(), text="Hi")
+    invoice = Invoice.objects.create(
+        number="2026-001", date=timezone.localdate(), contact=contact, customer_name="Piet Puk",
+        customer_email=CUSTOMER, amount_excl_vat=Decimal("100.00"), vat_amount=Decimal("21.00"),
+        amount_incl_vat=Decimal("121.00"),
+    )  # fmt: skip
+    return contact, invoice
+
+
+def _never_mailed_again(address: str) -> None:
+    """The address is on the real suppression list (keyed hash) and cannot be re-added."""
+    from privacydesk.audit.services import subject_ref
+    from privacydesk.mailings import services as mailings
+    from privacydesk.mailings.models import Subscription, Suppression
+
+    _newsletter()
+    assert mailings.is_suppressed(address)
+    entry = Suppression.objects.get(ref=subject_ref("email", address))
+    assert address not in entry.ref and entry.reason in ("objected", "unsubscribed")
+    assert mailings.add_soft_opt_in("nieuwsbrief", address, source="x", actor=ACTOR) is None
+    mailings.request_signup(
+        "nieuwsbrief", address, form_url="f", text_shown="t", text_version="1", ip=None,
+        language="nl",
+    )  # fmt: skip
+    assert not Subscription.objects.filter(
+        email__iexact=address, state=Subscription.State.CONFIRMED
+    ).exists()
+
+
 @pytest.fixture
 def officer(db):
     return make_staff(PRIVACY_OFFICER)
@@ -136,6 +220,35 @@ def test_access_package_has_every_source_with_activity_csvs_and_report(customer,
     assert AuditEntry.objects.filter(action="rights.letter_sent", detail__letter="access").exists()
 
 
+def test_a_request_by_address_finds_the_visitors_events_and_consent_through_the_profile(visitor):
+    from privacydesk.consent.models import ConsentRecord
+    from privacydesk.tracking.models import Delivery, Event, Profile, Visitor
+
+    req = _new("access")
+    services.carry_out(req, actor=ACTOR)
+    data = json.loads(_unzip(req)["data.json"])
+    held: dict[str, list[dict]] = {}
+    for record in data["records"]:
+        held.setdefault(record["source"], []).append(record["data"])
+    assert held["tracking.Profile"][0]["company"] == "Puk BV"
+    assert [v["id"] for v in held["tracking.Visitor"]] == [str(visitor)]
+    paths = sorted(e["path"] for e in held["tracking.Event"])
+    assert paths == [f"/diensten/{i}/" for i in range(3)]
+    assert [c["consent_id"] for c in held["consent.ConsentRecord"]] == [str(visitor)]
+    assert "tracking-Event.csv" in _unzip(req) and "consent-ConsentRecord.csv" in _unzip(req)
+
+    erasure = _new("erasure")
+    services.carry_out(erasure, actor=ACTOR)
+    done = {(s.plan.verb, s.source): s.status for s in services.steps(erasure)}
+    for label in ("tracking.Visitor", "tracking.Event", "consent.ConsentRecord"):
+        assert done[("erase", label)] == "done", label
+    assert not Visitor.objects.filter(pk=visitor).exists()
+    assert not Event.objects.filter(visitor_id=visitor).exists()
+    assert not ConsentRecord.objects.filter(consent_id=visitor).exists()
+    assert not Profile.objects.exists()
+    assert Delivery.objects.get().profile is None  # a count that names no one
+
+
 def test_a_source_that_raises_fails_the_package_loudly_and_a_retry_completes(customer, monkeypatch):
     req = _new("access")
     src = registry.source("vault.VaultItem")
@@ -185,8 +298,10 @@ def _text_hits(needle: str) -> set[str]:
 
 
 def test_erasure_shreds_suppresses_explains_and_leaves_only_legal_grounds(
-    customer, suppression, officer, django_capture_on_commit_callbacks
+    customer, subscriber, officer, django_capture_on_commit_callbacks
 ):
+    from privacydesk.mailings.models import ConsentProof, Subscription
+
     job, items = customer
     req = _new("erasure", language="en")
     with django_capture_on_commit_callbacks(execute=True):
@@ -197,7 +312,14 @@ def test_erasure_shreds_suppresses_explains_and_leaves_only_legal_grounds(
         assert item.state == VaultItem.State.ERASED and item.wrapped_key is None
     job.refresh_from_db()
     assert job.contact_email == ""
-    assert suppression.suppressed(CUSTOMER)  # marketing never adds the address again
+    # the newsletter: the subscription is erased, its proof kept (Art. 7(1)), and the
+    # address is on the real suppression list, so marketing never adds it again
+    assert not Subscription.objects.filter(pk=subscriber.pk).exists()
+    assert ConsentProof.objects.filter(email=CUSTOMER).exists()
+    statuses = {(s.plan.verb, s.source): s.status for s in services.steps(req)}
+    assert statuses[("erase", "mailings.Subscription")] == "done"
+    assert statuses[("object", "mailings.Suppression")] == "done"
+    _never_mailed_again(CUSTOMER)
     req.refresh_from_db()
     assert req.state == Request.State.ANSWERED
     # what is left is what a legal ground keeps: the request itself, the audit log
@@ -237,7 +359,7 @@ def _outbox_files():
 
 
 def test_held_rows_are_kept_and_explained(customer):
-    _job, items = customer
+    job, items = customer
     holds.place(reason="civil case 2026/17", actor=ACTOR, subject=Subject("email", CUSTOMER))
     req = _new("erasure")
     services.carry_out(req, actor=ACTOR)
@@ -246,6 +368,27 @@ def test_held_rows_are_kept_and_explained(customer):
         assert item.state != VaultItem.State.ERASED
     kept = services.kept_explained(req)
     assert any(k["why"] == "hold" and k["source"] == "vault.VaultItem" for k in kept)
+    job.refresh_from_db()
+    assert job.restricted  # kept for the hold only: stored, not used (Art. 18)
+
+
+def test_what_an_erasure_keeps_by_a_legal_duty_is_restricted(crm_customer, subscriber):
+    from privacydesk.crm.models import Contact, Invoice
+    from privacydesk.mailings.models import ConsentProof
+
+    contact, invoice = crm_customer
+    req = _new("erasure")
+    services.carry_out(req, actor=ACTOR)
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    invoice = Invoice.objects.get(pk=invoice.pk)  # kept seven years, for the tax authority
+    assert invoice.restricted and invoice.customer_email == CUSTOMER
+    proof = ConsentProof.objects.get(email=CUSTOMER)  # kept as the consent's evidence
+    assert proof.restricted
+    statuses = {(s.plan.verb, s.source): (s.status, s.rows) for s in services.steps(req)}
+    assert statuses[("erase", "crm.Invoice")] == ("kept", 1)
+    assert statuses[("erase", "mailings.ConsentProof")] == ("kept", 1)
+    kept = {k["source"] for k in services.kept_explained(req)}
+    assert {"crm.Invoice", "mailings.ConsentProof"} <= kept
 
 
 def test_interrupted_erasure_is_resumed_by_the_worker(customer, monkeypatch):
@@ -275,10 +418,36 @@ def test_objection_reaches_every_source_that_acts_on_it_even_without_rows(db, su
     services.carry_out(req, actor=ACTOR)
     steps = services.steps(req)
     # Every source with an objection verb has its step (the test's suppression list, and the
-    # apps' own, e.g. tracking's download profile), each done though it found no row.
-    assert ("tests.suppression", "done") in [(s.source, s.status) for s in steps]
+    # apps' own: the newsletter's, tracking's download profile), each done though it found
+    # no row.
+    done = [(s.source, s.status) for s in steps]
+    assert ("tests.suppression", "done") in done
+    assert ("mailings.Suppression", "done") in done
     assert {s.status for s in steps} == {"done"}
     assert suppression.suppressed(CUSTOMER)
+    _never_mailed_again(CUSTOMER)  # an address never held goes on the list all the same
+
+
+def test_objection_ends_the_newsletter_and_suppresses_the_address(subscriber):
+    from privacydesk.mailings.models import ConsentProof, Delivery, Subscription
+    from privacydesk.mailings.services import create_campaign, queue_campaign
+
+    req = _new("objection", language="en")
+    services.carry_out(req, actor=ACTOR)
+    subscriber.refresh_from_db()
+    assert subscriber.state == Subscription.State.UNSUBSCRIBED and subscriber.unsubscribed_at
+    assert not ConsentProof.objects.filter(email=CUSTOMER, ended_at__isnull=True).exists()
+    statuses = {s.source: (s.status, s.rows) for s in services.steps(req)}
+    # both newsletter sources have their step (whichever ran first ended the subscription)
+    assert statuses["mailings.Subscription"][0] == statuses["mailings.Suppression"][0] == "done"
+    assert statuses["mailings.Suppression"][1] == 1
+    _never_mailed_again(CUSTOMER)
+    campaign = create_campaign("nieuwsbrief", subject="Nieuws", markdown="Hallo", actor=ACTOR)
+    queue_campaign(campaign.pk, actor=ACTOR)
+    assert not Delivery.objects.filter(subscription__email=CUSTOMER).exists()
+    # the letter's promise holds
+    letter = list(_outbox_files())[-1]
+    assert "suppression list" in letter
 
 
 def test_restriction_marks_the_rows_and_shows_it(customer, staff_client):
@@ -293,6 +462,29 @@ def test_restriction_marks_the_rows_and_shows_it(customer, staff_client):
     # and on the vault's own pages that show the job
     for path in ("/staff/vault/jobs/", f"/staff/vault/jobs/{job.pk}/"):
         assert "beperkt (art. 18): alleen opslag" in client.get(path).content.decode(), path
+
+
+def test_a_restricted_crm_customer_is_marked_and_not_offered_to_the_newsletter(
+    crm_customer, staff_client
+):
+    from privacydesk.crm import newsletter
+    from privacydesk.mailings.models import Subscription
+
+    contact, invoice = crm_customer
+    _newsletter()
+    req = _new("restriction")
+    services.carry_out(req, actor=ACTOR)
+    contact.refresh_from_db()
+    invoice.refresh_from_db()
+    assert contact.restricted and invoice.restricted
+    inventory = registry.source("crm.Interaction").inventory([str(contact.interactions.get().pk)])
+    assert inventory["restricted"] == 1  # through its contact
+    outcome = newsletter.soft_opt_in(contact, invoice, source="crm test", actor=ACTOR)
+    assert outcome == newsletter.RESTRICTED
+    assert not Subscription.objects.filter(email=CUSTOMER).exists()
+    page = staff_client("sales").get(f"/staff/crm/contacts/{contact.pk}/").content.decode()
+    assert 'id="crm-contact-restricted"' in page and "alleen opslag" in page
+    assert 'id="crm-newsletter-restricted"' in page and 'id="crm-newsletter-add"' not in page
 
 
 def test_rectification_writes_through_the_registry_and_audits_references(customer, settings):

@@ -328,7 +328,11 @@ def test_the_profile_in_requests_and_retention(client, two, decide):
     plans.run("erase", [by_email], key="t-erase", actor="system:test")
     assert not Profile.objects.exists()
     assert Delivery.objects.get().profile is None  # a count that names no one
+    # the profile revealed the visitor: found by the address, erased with their consent
+    assert not Visitor.objects.filter(pk=cid).exists()
+    assert consent.records_of(uuid.UUID(cid)) == []
 
+    consent_cookie(client, decide)  # the banner asks again: a new consent id
     post(client, first, ANSWERS)
     plans.run("object", [by_email], key="t-object", actor="system:test")
     assert not Profile.objects.exists()
