@@ -200,15 +200,7 @@ class _finding:
 
 def _find_all(subjects: list[Subject]) -> dict[str, list[Key]]:
     """``registry.find_all``, with the source whose find raised named."""
-    found: dict[str, set[Key]] = {}
-    for src in registry.sources():
-        keys: set[Key] = set()
-        parents = {label: sorted(k) for label, k in found.items()}
-        with _finding(src):
-            for subject in subjects:
-                keys.update(src.find(subject, parents))
-        found[src.label] = keys
-    return {label: sorted(keys) for label, keys in found.items() if keys}
+    return registry.find_all(subjects, guard=_finding)
 
 
 def _find_failed(existing, key, verb, ref, actor, failed: _FindFailed) -> Plan:

@@ -34,6 +34,7 @@ every model is one or the other. Declaring a model twice is an error.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -447,11 +448,17 @@ def source(label: str) -> Source:
     return _SOURCES[label]
 
 
-def find_all(subjects: Iterable[Subject]) -> dict[str, list[Key]]:
+def find_all(
+    subjects: Iterable[Subject],
+    *,
+    guard: Callable[[Source], contextlib.AbstractContextManager] | None = None,
+) -> dict[str, list[Key]]:
     """The find phase: every source's keys for these subjects, parents resolved first.
 
     Identifiers the found rows reveal (``revealed``: the consent id of a download profile
-    found by e-mail address) are looked for in a further pass, until no new one turns up."""
+    found by e-mail address) are looked for in a further pass, until no new one turns up.
+    ``guard(source)``, when given, wraps each source's finding (the plans use it to name the
+    source whose find raised)."""
     found: dict[str, set[Key]] = {}
     ordered = sources()
     pending = list(dict.fromkeys(subjects))
@@ -460,8 +467,9 @@ def find_all(subjects: Iterable[Subject]) -> dict[str, list[Key]]:
         for src in ordered:
             parents = {label: sorted(k) for label, k in found.items()}
             keys = found.setdefault(src.label, set())
-            for subject in pending:
-                keys.update(src.find(subject, parents))
+            with guard(src) if guard else contextlib.nullcontext():
+                for subject in pending:
+                    keys.update(src.find(subject, parents))
         pending = []
         for src in ordered:
             for subject in revealed(src, sorted(found[src.label])):
