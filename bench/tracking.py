@@ -118,6 +118,8 @@ def production_env(data: Path, database_url: str | None) -> dict[str, str]:
         # One visitor from one address sends everything: the flood limits would stop it.
         PRIVACYDESK_TRACKING_VISITOR_PER_MINUTE="1000000000",
         PRIVACYDESK_TRACKING_ADDRESS_PER_MINUTE="1000000000",
+        # The 200 consenting visitors decide from one address too.
+        PRIVACYDESK_CONSENT_NETWORK_PER_MINUTE="1000000000",
         PYTHONPATH=f"{data}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         DJANGO_SETTINGS_MODULE="bench_settings",
     )
