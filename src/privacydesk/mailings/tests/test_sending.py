@@ -36,10 +36,10 @@ def test_the_rate_limit_spaces_the_messages_out(smtp, campaign, settings):
     # One per 100 ms, paced by slots: a message held up (the machine busy) lets the next one
     # go at its own slot, so single gaps vary, but no message arrives before its slot. The
     # first message's own way to the server is slower (first statements, first SMTP
-    # commands), so the slots are counted from the second.
+    # commands) and may use up its slot, so the second can follow at once: the slots are
+    # counted from the second.
     for k, at in enumerate(times[1:]):
         assert at - times[1] >= 0.1 * k - 0.03, gaps
-    assert gaps[0] >= 0.02, gaps
     assert times[-1] - times[1] >= 0.1 * (len(RECIPIENTS) - 2) * 0.95, gaps
 
 
