@@ -48,3 +48,19 @@ def _on_commit_at_once(request, monkeypatch):
     from django.db import transaction
 
     monkeypatch.setattr(transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+
+
+@pytest.fixture
+def campaign_to(subscribe, smtp):
+    """``campaign_to(addresses)``: a draft newsletter campaign to these addresses, each a
+    confirmed subscriber, with the SMTP sink emptied of the confirmation mails."""
+
+    def make(addresses):
+        for address in addresses:
+            subscribe(address)
+        smtp.reset()
+        return services.create_campaign(
+            "nieuwsbrief", subject="Nieuws", markdown="# Nieuws\n\nTekst.", actor="system:test"
+        )
+
+    return make

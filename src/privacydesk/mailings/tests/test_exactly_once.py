@@ -1,39 +1,21 @@
 """Exactly once (issue 10 item 4): a message whose reply was lost after the final dot is never
 sent again; it ends ``unknown``, shown to staff with what to do and counted in the status."""
 
-import json
 from collections import Counter
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
-from privacydesk.mailings import services, tasks
+from privacydesk.mailings import tasks
 from privacydesk.mailings.models import Campaign, Delivery
+from privacydesk.mailings.tests.helpers import send, status
 
 RECIPIENTS = ["a@example.nl", "b@example.nl", "c@example.nl"]
 
 
 @pytest.fixture
-def campaign(newsletter, subscribe, smtp, settings):
+def campaign(campaign_to, settings):
     settings.MAILINGS_MAX_ATTEMPTS = 3
-    for address in RECIPIENTS:
-        subscribe(address)
-    smtp.reset()
-    return services.create_campaign(
-        "nieuwsbrief", subject="Nieuws", markdown="# Nieuws\n\nTekst.", actor="system:test"
-    )
-
-
-def send(campaign) -> dict:
-    services.queue_campaign(campaign.pk, actor="system:test")
-    return tasks.deliver.call(campaign.pk)
-
-
-def status(campaign) -> dict:
-    out = StringIO()
-    call_command("mailings", "campaign", "status", str(campaign.pk), "--json", stdout=out)
-    return json.loads(out.getvalue())
+    return campaign_to(RECIPIENTS)
 
 
 def assert_b_unknown_and_never_resent(smtp, campaign, report, *, stored=1):

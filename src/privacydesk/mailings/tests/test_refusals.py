@@ -2,17 +2,14 @@
 DATA bounces and suppresses that address; a 5xx that concerns the whole session (the sender
 refused for every message, the sign-in refused) suppresses nobody and stops the run."""
 
-import json
-from io import StringIO
-
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from django.core.management import call_command
 
 from privacydesk.audit.models import AuditEntry
 from privacydesk.mailings import services, tasks
 from privacydesk.mailings.models import Delivery, Suppression
+from privacydesk.mailings.tests.helpers import send, status
 from privacydesk.testing import free_port
 from privacydesk.testing.smtp import Handler
 
@@ -20,29 +17,13 @@ RECIPIENTS = ["a@example.nl", "b@example.nl", "c@example.nl", "d@example.nl"]
 
 
 @pytest.fixture
-def campaign(newsletter, subscribe, smtp, settings):
+def campaign(campaign_to, settings):
     settings.MAILINGS_MAX_ATTEMPTS = 3
-    for address in RECIPIENTS:
-        subscribe(address)
-    smtp.reset()
-    return services.create_campaign(
-        "nieuwsbrief", subject="Nieuws", markdown="# Nieuws\n\nTekst.", actor="system:test"
-    )
-
-
-def send(campaign) -> dict:
-    services.queue_campaign(campaign.pk, actor="system:test")
-    return tasks.deliver.call(campaign.pk)
+    return campaign_to(RECIPIENTS)
 
 
 def states(campaign) -> dict:
     return dict(campaign.deliveries.values_list("subscription__email", "state"))
-
-
-def status(campaign) -> dict:
-    out = StringIO()
-    call_command("mailings", "campaign", "status", str(campaign.pk), "--json", stdout=out)
-    return json.loads(out.getvalue())
 
 
 def test_a_5xx_after_data_for_one_recipient_bounces_and_suppresses(smtp, campaign):

@@ -7,25 +7,16 @@ import pytest
 from django.test import Client
 
 from privacydesk.audit.models import AuditEntry
-from privacydesk.mailings import services, tasks
+from privacydesk.mailings import services
 from privacydesk.mailings.models import MailingList, Subscription, Suppression
+from privacydesk.mailings.tests.helpers import send
 
 RECIPIENTS = [f"r{n}@example.nl" for n in range(1, 7)]
 
 
 @pytest.fixture
-def campaign(newsletter, subscribe, smtp):
-    for address in RECIPIENTS:
-        subscribe(address)
-    smtp.reset()
-    return services.create_campaign(
-        "nieuwsbrief", subject="Nieuws", markdown="# Nieuws\n\nTekst.", actor="system:test"
-    )
-
-
-def send(campaign) -> dict:
-    services.queue_campaign(campaign.pk, actor="system:test")
-    return tasks.deliver.call(campaign.pk)
+def campaign(campaign_to):
+    return campaign_to(RECIPIENTS)
 
 
 def test_the_rate_limit_spaces_the_messages_out(smtp, campaign, settings):
